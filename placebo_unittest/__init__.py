@@ -1,0 +1,40 @@
+"""Record boto3 responses once, replay them offline: a drop-in for placebo.
+
+``import placebo_unittest as placebo`` and code written for placebo keeps working.
+"""
+import logging
+
+from .config import Mode, OnExhausted, RecordFormat
+from .errors import (
+    ConfigurationError,
+    CorruptRecordingError,
+    PickleNotAllowedError,
+    PlaceboError,
+    RecordingExhaustedError,
+    RecordingNotFoundError,
+    UnknownFormatError,
+    UnserializableValueError,
+)
+from .pill import FakeHttpResponse, Pill, attach
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "attach",
+    "Pill",
+    "FakeHttpResponse",
+    "Mode",
+    "OnExhausted",
+    "RecordFormat",
+    "PlaceboError",
+    "ConfigurationError",
+    "UnknownFormatError",
+    "RecordingNotFoundError",
+    "RecordingExhaustedError",
+    "PickleNotAllowedError",
+    "CorruptRecordingError",
+    "UnserializableValueError",
+    "__version__",
+]
+
+logging.getLogger("placebo_unittest").addHandler(logging.NullHandler())

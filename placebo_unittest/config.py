@@ -1,0 +1,102 @@
+"""Modes, formats and policies, and the one function that reads the environment.
+
+Keyword arguments always win; an environment variable only replaces a default.
+Every environment variable placebo_unittest understands is parsed in
+:func:`read_env` and nowhere else, and a wrong value fails at once with the
+list of valid ones.
+"""
+from __future__ import annotations
+
+import enum
+import os
+from dataclasses import dataclass
+from typing import Mapping, Optional, Type, TypeVar, Union
+
+from .errors import ConfigurationError, UnknownFormatError
+
+__all__ = ["Mode", "RecordFormat", "OnExhausted", "Settings", "read_env", "coerce"]
+
+
+class _Choice(str, enum.Enum):
+    def __str__(self) -> str:
+        return self.value
+
+
+class Mode(_Choice):
+    """What a Pill does with each boto3 call."""
+
+    RECORD = "record"
+    PLAYBACK = "playback"
+    ONCE = "once"
+    LIVE = "live"
+
+
+class RecordFormat(_Choice):
+    """How recordings are written to disk."""
+
+    JSON = "json"
+    PICKLE = "pickle"
+
+    @property
+    def extension(self) -> str:
+        return self.value
+
+
+class OnExhausted(_Choice):
+    """What playback does once every recorded response has been used."""
+
+    CYCLE = "cycle"
+    REPEAT_LAST = "repeat_last"
+    ERROR = "error"
+
+
+E = TypeVar("E", bound=_Choice)
+
+
+def coerce(kind: Type[E], value: Union[str, E], name: str) -> E:
+    """Turn ``value`` into a member of ``kind`` or raise an error listing the valid ones."""
+    if isinstance(value, kind):
+        return value
+    text = value.strip().lower() if isinstance(value, str) else value
+    try:
+        return kind(text)
+    except ValueError:
+        error = UnknownFormatError if kind is RecordFormat else ConfigurationError
+        raise error(name, value, [m.value for m in kind]) from None
+
+
+@dataclass(frozen=True)
+class Settings:
+    """What the environment asks for; ``None`` where it says nothing."""
+
+    mode: Optional[Mode] = None
+    directory: Optional[str] = None
+    record_format: Optional[RecordFormat] = None
+    profile: Optional[str] = None
+    region: Optional[str] = None
+
+
+def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
+    """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
+    ``PLACEBO_PROFILE`` and ``AWS_DEFAULT_REGION``.
+
+    Empty values count as unset. Invalid values raise
+    :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
+    """
+    env = os.environ if environ is None else environ
+
+    def get(name: str) -> Optional[str]:
+        value = env.get(name, "").strip()
+        return value or None
+
+    mode = get("PLACEBO_MODE")
+    record_format = get("PLACEBO_FORMAT")
+    return Settings(
+        mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
+        directory=get("PLACEBO_DIR"),
+        record_format=coerce(RecordFormat, record_format, "PLACEBO_FORMAT")
+        if record_format
+        else None,
+        profile=get("PLACEBO_PROFILE"),
+        region=get("AWS_DEFAULT_REGION"),
+    )

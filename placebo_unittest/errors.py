@@ -1,0 +1,105 @@
+"""Every error placebo_unittest raises.
+
+Each one subclasses :class:`PlaceboError`, so ``except PlaceboError`` catches
+them all, and most also subclass the builtin that code written for placebo
+already catches (a missing recording is still a ``FileNotFoundError``).
+"""
+from __future__ import annotations
+
+from typing import Iterable, Optional, Sequence
+
+__all__ = [
+    "PlaceboError",
+    "ConfigurationError",
+    "UnknownFormatError",
+    "RecordingNotFoundError",
+    "RecordingExhaustedError",
+    "PickleNotAllowedError",
+    "CorruptRecordingError",
+    "UnserializableValueError",
+]
+
+
+class PlaceboError(Exception):
+    """Base class of every error raised by placebo_unittest."""
+
+
+class ConfigurationError(PlaceboError, ValueError):
+    """A keyword argument or environment variable has a value we don't accept."""
+
+    def __init__(self, name: str, value: object, valid: Iterable[str], hint: str = ""):
+        self.name = name
+        self.value = value
+        self.valid = tuple(valid)
+        message = "{} must be one of {}, not {!r}.".format(
+            name, ", ".join(repr(v) for v in self.valid), value
+        )
+        if hint:
+            message += " " + hint
+        super().__init__(message)
+
+
+class UnknownFormatError(ConfigurationError):
+    """``record_format`` / ``PLACEBO_FORMAT`` names a format we can't write."""
+
+
+class RecordingNotFoundError(PlaceboError, FileNotFoundError):
+    """Playback was asked for a response that was never recorded."""
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        service: str = "",
+        operation: str = "",
+        call_number: int = 0,
+        path: str = "",
+        existing: Sequence[str] = (),
+    ):
+        self.service = service
+        self.operation = operation
+        self.call_number = call_number
+        self.path = path
+        self.existing = tuple(existing)
+        # Bypass OSError's (errno, strerror) handling: the message is the point.
+        Exception.__init__(self, message)
+        self.filename = path or None
+
+    def __str__(self) -> str:  # OSError would prefix "[Errno ...]"
+        return str(self.args[0])
+
+
+class RecordingExhaustedError(RecordingNotFoundError):
+    """A call was made after every recorded response had been replayed."""
+
+
+class PickleNotAllowedError(RecordingNotFoundError):
+    """Only a ``.pickle`` recording exists, and pickle was not chosen explicitly."""
+
+
+class CorruptRecordingError(PlaceboError, ValueError):
+    """A recording file can't be read: truncated, not JSON, or not a recording."""
+
+    def __init__(self, path: str, problem: str):
+        self.path = path
+        self.problem = problem
+        super().__init__(
+            "Recording {} can't be read: {}. Delete it and record the test "
+            "again, or restore it from version control.".format(path, problem)
+        )
+
+
+class UnserializableValueError(PlaceboError, TypeError):
+    """A response holds a value that can't be stored without loss."""
+
+    def __init__(self, field: str, value: object, where: Optional[str] = None):
+        self.field = field
+        self.value_type = type(value)
+        message = "Can't store the value at {} (a {}.{}): placebo_unittest keeps " \
+            "dicts, lists, str, int, float, bool, None, bytes, datetimes and " \
+            "StreamingBody exactly and refuses anything else rather than lose it.".format(
+                field or "<top>", self.value_type.__module__, self.value_type.__qualname__
+            )
+        if where:
+            message = "{}: {}".format(where, message)
+        super().__init__(message)

@@ -1,0 +1,54 @@
+import os
+import re
+
+from setuptools import find_packages, setup
+
+HERE = os.path.abspath(os.path.dirname(__file__))
+
+
+def read(*parts):
+    with open(os.path.join(HERE, *parts), encoding="utf-8") as handle:
+        return handle.read()
+
+
+VERSION = re.search(r'^__version__ = "([^"]+)"', read("placebo_unittest", "__init__.py"), re.M).group(1)
+
+setup(
+    name="placebo_unittest",
+    version=VERSION,
+    description="Record boto3 responses once, replay them offline in unittest suites: "
+    "an exact, strict drop-in for placebo.",
+    long_description=read("README.rst"),
+    long_description_content_type="text/x-rst",
+    author="placebo_unittest developers",
+    license="Apache-2.0",
+    packages=find_packages(include=["placebo_unittest", "placebo_unittest.*"]),
+    package_data={"placebo_unittest": ["py.typed"]},
+    include_package_data=True,
+    zip_safe=False,
+    python_requires=">=3.8",
+    install_requires=[
+        "boto3>=1.26",
+        "botocore>=1.29",
+        "parameterized>=0.9",
+    ],
+    extras_require={
+        "test": [
+            "moto[server]>=5.0",
+            "pytest>=7",
+            "pytest-xdist>=3",
+            "hypothesis>=6",
+        ],
+        "bench": ["placebo==0.10.0"],
+        "docs": ["sphinx>=5"],
+    },
+    classifiers=[
+        "Development Status :: 3 - Alpha",
+        "Intended Audience :: Developers",
+        "License :: OSI Approved :: Apache Software License",
+        "Programming Language :: Python :: 3",
+        "Topic :: Software Development :: Testing",
+        "Topic :: Software Development :: Testing :: Mocking",
+        "Typing :: Typed",
+    ],
+)

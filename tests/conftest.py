@@ -1,0 +1,104 @@
+"""Shared fixtures: a real moto server on 127.0.0.1, a network guard, time zones."""
+import contextlib
+import logging
+import os
+import socket
+import time
+
+import boto3
+import pytest
+
+FAKE_CREDENTIALS = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
+NETWORK_CUT = os.environ.get("PLACEBO_TEST_NETWORK") == "cut"
+
+
+def make_session(region="us-east-1"):
+    """A boto3 session that never looks for real credentials."""
+    return boto3.Session(region_name=region, **FAKE_CREDENTIALS)
+
+
+class MotoServer:
+    def __init__(self):
+        from moto.server import ThreadedMotoServer
+
+        logging.getLogger("werkzeug").setLevel(logging.ERROR)
+        self._server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+        self._server.start()
+        host, port = self._server.get_host_and_port()
+        assert host == "127.0.0.1"
+        self.url = "http://{}:{}".format(host, port)
+
+    def reset(self):
+        import urllib.request
+
+        urllib.request.urlopen(urllib.request.Request(self.url + "/moto-api/reset", method="POST")).read()
+
+    def stop(self):
+        self._server.stop()
+
+
+@pytest.fixture(scope="session")
+def moto_server():
+    """moto's server mode on a free loopback port, started and stopped by the tests."""
+    if NETWORK_CUT:
+        pytest.skip("the network is cut for this run")
+    server = MotoServer()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def moto(moto_server):
+    """The moto server, emptied before the test."""
+    moto_server.reset()
+    return moto_server
+
+
+@contextlib.contextmanager
+def network_blocked():
+    """Any attempt to open a connection fails, loopback included."""
+    real_connect = socket.socket.connect
+    real_create = socket.create_connection
+
+    def refuse(*args, **kwargs):
+        raise AssertionError("network access during playback: {!r}".format(args[1:] or args))
+
+    socket.socket.connect = refuse
+    socket.socket.connect_ex = refuse
+    socket.create_connection = refuse
+    try:
+        yield
+    finally:
+        socket.socket.connect = real_connect
+        del socket.socket.connect_ex
+        socket.create_connection = real_create
+
+
+@pytest.fixture
+def no_network():
+    with network_blocked():
+        yield
+
+
+@pytest.fixture(params=["UTC", "Asia/Kolkata"])
+def local_tz(request):
+    """Run the test with this process's local time zone set to each of these."""
+    old = os.environ.get("TZ")
+    os.environ["TZ"] = request.param
+    time.tzset()
+    yield request.param
+    if old is None:
+        del os.environ["TZ"]
+    else:
+        os.environ["TZ"] = old
+    time.tzset()
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _cut_network_when_asked():
+    """With PLACEBO_TEST_NETWORK=cut (and no `unshare --net`), refuse every connection."""
+    if NETWORK_CUT and os.environ.get("PLACEBO_TEST_GUARD") == "1":
+        with network_blocked():
+            yield
+    else:
+        yield
