@@ -4,7 +4,9 @@
 """
 import logging
 
-from .config import Mode, OnExhausted, RecordFormat
+from .config import Mode, OnExhausted, OnUnused, RecordFormat
+from .context import PlaceboContext, UnusedRecordingsWarning
+from .decorators import placebo_session
 from .errors import (
     ConfigurationError,
     CorruptRecordingError,
@@ -16,12 +18,19 @@ from .errors import (
     UnserializableValueError,
 )
 from .pill import FakeHttpResponse, Pill, attach
+from .testcase import PlaceboMixin, PlaceboTestCase
 
 __version__ = "0.1.0"
 
 __all__ = [
     "attach",
     "Pill",
+    "PlaceboTestCase",
+    "PlaceboMixin",
+    "PlaceboContext",
+    "placebo_session",
+    "UnusedRecordingsWarning",
+    "OnUnused",
     "FakeHttpResponse",
     "Mode",
     "OnExhausted",

@@ -14,7 +14,7 @@ from typing import Mapping, Optional, Type, TypeVar, Union
 
 from .errors import ConfigurationError, UnknownFormatError
 
-__all__ = ["Mode", "RecordFormat", "OnExhausted", "Settings", "read_env", "coerce"]
+__all__ = ["Mode", "RecordFormat", "OnExhausted", "OnUnused", "Settings", "read_env", "coerce"]
 
 
 class _Choice(str, enum.Enum):
@@ -48,6 +48,14 @@ class OnExhausted(_Choice):
     CYCLE = "cycle"
     REPEAT_LAST = "repeat_last"
     ERROR = "error"
+
+
+class OnUnused(_Choice):
+    """What happens when a test ends in playback with recordings it never replayed."""
+
+    FAIL = "fail"
+    WARN = "warn"
+    IGNORE = "ignore"
 
 
 E = TypeVar("E", bound=_Choice)

@@ -23,7 +23,7 @@ from .errors import (
     UnserializableValueError,
 )
 from .naming import read_keys, recording_filename, recording_stem, service_key
-from .serializer import Recording, dumps, encode, materialize
+from .serializer import Loaded, Recording, dumps, encode, loads, materialize
 from .storage import RecordingStore
 
 __all__ = ["Pill", "FakeHttpResponse", "attach"]
@@ -108,8 +108,13 @@ class Pill:
         self._used: Set[str] = set()
         self._recorded: List[str] = []
         self._replayed = 0
+        self._live_calls = 0
+        self._missing: List[str] = []
+        self._queued: Dict[Tuple[str, str], List[Loaded]] = {}
         self._lock = threading.Lock()
         self.clients: List[Any] = []
+        #: Names the test (or code) using this pill in error messages, if set.
+        self.label: Optional[str] = None
 
     # -- properties ------------------------------------------------------
     @property
@@ -142,6 +147,16 @@ class Pill:
     def replayed(self) -> int:
         """How many responses this pill has replayed."""
         return self._replayed
+
+    @property
+    def live_calls(self) -> int:
+        """How many calls went over HTTP while this pill was attached."""
+        return self._live_calls
+
+    @property
+    def missing(self) -> List[str]:
+        """Paths playback looked for and did not find, in order."""
+        return list(self._missing)
 
     # -- wiring ----------------------------------------------------------
     def attach(self, session: Any, data_path: str) -> None:
@@ -213,6 +228,11 @@ class Pill:
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
 
+    def resume(self, mode: Optional[Union[str, Mode]]) -> None:
+        """Go back to ``mode`` (as :attr:`mode` returned it) without restarting
+        playback's numbering, e.g. after a :meth:`stop` for a sub-task."""
+        self._mode = coerce(Mode, mode, "mode") if mode is not None else None
+
     def stop(self) -> None:
         """Neither record nor replay: calls go to AWS as if no pill were attached."""
         LOG.debug("stopping, mode=%s", self._mode)
@@ -224,17 +244,28 @@ class Pill:
 
     # -- event handlers ----------------------------------------------------
     def _before_call(self, model: Any, **kwargs: Any) -> Any:
-        if self._mode is not Mode.PLAYBACK:
+        if self._mode is not Mode.PLAYBACK and not self._queued:
             return None
         service_model = model.service_model
         operation = model.name
         stems = [recording_stem(self.prefix, k) for k in read_keys(service_model)]
+        if self._queued:
+            queued = self._pop_queued(stems, operation)
+            if queued is not None:
+                status, data = materialize(queued, model.output_shape)
+                return self._http_response(status, data), data
+            if self._mode is not Mode.PLAYBACK:
+                return None
         store = self._store
         stem = next((s for s in stems if store.has(s, operation)), stems[0])
         status, data = self._next_response(stem, operation, model.output_shape)
         return self._http_response(status, data), data
 
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
+        if isinstance(http_response, FakeHttpResponse):
+            return  # a replayed response
+        with self._lock:
+            self._live_calls += 1
         if self._mode is not Mode.RECORD or context is None or not self._wants(model):
             return
         try:
@@ -294,6 +325,33 @@ class Pill:
             raise
         return self._write(service, operation, recording)
 
+    def queue_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> None:
+        """Answer the next ``service.operation`` call with ``response_data``,
+        from memory: nothing is written. Queued responses answer before
+        recordings, in every mode, in the order they were queued."""
+        try:
+            recording = encode(response_data, http_response)
+        except UnserializableValueError as exc:
+            exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
+            raise
+        name = "<queued {}.{} #{}>".format(service, operation, len(self._queued.get((service, operation), [])) + 1)
+        loaded = loads(dumps(recording, "json"), name, "json")
+        with self._lock:
+            self._queued.setdefault((recording_stem(self.prefix, service), operation), []).append(loaded)
+
+    def unused_responses(self) -> List[str]:
+        """Responses queued with :meth:`queue_response` that no call has used."""
+        with self._lock:
+            return [loaded.path for queue in self._queued.values() for loaded in queue]
+
+    def _pop_queued(self, stems: Sequence[str], operation: str) -> Optional[Loaded]:
+        with self._lock:
+            for stem in stems:
+                queue = self._queued.get((stem, operation))
+                if queue:
+                    return queue.pop(0)
+        return None
+
     def load_response(self, service: str, operation: str) -> Tuple[FakeHttpResponse, Any]:
         """The next recorded ``(http_response, data)`` of ``service.operation``."""
         self._require_attached()
@@ -325,13 +383,19 @@ class Pill:
         number = call
         if call > count:
             if count == 0:
-                raise self._not_found(stem, operation, call)
+                error = self._not_found(stem, operation, call)
+                with self._lock:
+                    self._missing.append(error.path)
+                raise error
             if self._on_exhausted is OnExhausted.CYCLE:
                 number = (call - 1) % count + 1
             elif self._on_exhausted is OnExhausted.REPEAT_LAST:
                 number = count
             else:
-                raise self._exhausted(stem, operation, call, count)
+                error = self._exhausted(stem, operation, call, count)
+                with self._lock:
+                    self._missing.append(error.path)
+                raise error
         extensions = store.extensions(stem, operation, number)
         if self._record_format is RecordFormat.PICKLE:
             order: Sequence[str] = ("pickle", "json")
@@ -362,7 +426,7 @@ class Pill:
 
     def _not_found(self, stem: str, operation: str, call: int) -> RecordingNotFoundError:
         path, (listing, existing) = self._describe(stem, operation, call, call)
-        message = (
+        message = self._who() + (
             "No recorded response for call {call} of {stem}.{op}: {path} does not exist. "
             "{listing} To record it, run this code once with the pill in record mode "
             "(pill.record(), or PLACEBO_MODE=record) against AWS or a local endpoint; "
@@ -377,7 +441,7 @@ class Pill:
     def _exhausted(self, stem: str, operation: str, call: int, count: int) -> RecordingExhaustedError:
         path, (_listing, existing) = self._describe(stem, operation, call, call)
         last = recording_filename(None, stem, operation, count, self._record_format.extension)
-        message = (
+        message = self._who() + (
             "Call {call} of {stem}.{op} has no recording: only {count} responses are "
             "recorded (up to {last}), and on_exhausted is 'error'. Record the test again "
             "if the code now makes more calls, or choose on_exhausted='cycle' or "
@@ -400,6 +464,9 @@ class Pill:
             message, service=self._service_of(stem), operation=operation,
             call_number=call, path=pickle_path, existing=self._store.names_for(operation),
         )
+
+    def _who(self) -> str:
+        return "{}: ".format(self.label) if self.label else ""
 
     def _service_of(self, stem: str) -> str:
         if self.prefix and stem.startswith(self.prefix + "."):

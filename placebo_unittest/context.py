@@ -1,0 +1,176 @@
+"""One test's recordings: its session, its pill, its mode, and how it ends.
+
+:class:`PlaceboContext` is what :class:`~placebo_unittest.PlaceboTestCase`
+and the :func:`~placebo_unittest.utils.placebo_session` decorator share.
+``start()`` makes the session and the pill; ``finish(passed)`` undoes
+everything and, when recording, swaps the new recordings in for the old ones
+(only if the test passed) or keeps the failed attempt beside them.
+"""
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import shutil
+import uuid
+import warnings
+from typing import Any, List, Optional, Union
+
+from . import stats
+from .config import Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .pill import Pill, attach
+from .session import default_session, new_session, no_waiter_delays
+
+__all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings"]
+
+LOG = logging.getLogger("placebo_unittest")
+DEFAULT_REGION = "us-east-1"
+FAILED_SUFFIX = ".failed"
+
+
+class UnusedRecordingsWarning(UserWarning):
+    """A test ended in playback without replaying some of its recordings."""
+
+
+def has_recordings(directory: str) -> bool:
+    """True if ``directory`` holds at least one recording file."""
+    from .naming import parse_recording_filename
+
+    try:
+        return any(parse_recording_filename(e.name) for e in os.scandir(directory))
+    except (FileNotFoundError, NotADirectoryError):
+        return False
+
+
+class PlaceboContext:
+    """Record or replay one test's boto3 calls in ``directory``.
+
+    ``mode`` defaults to ``$PLACEBO_MODE``, else playback; ``once`` records
+    when the directory has no recordings yet and replays otherwise. With
+    ``clean_record`` a recording run writes into a staging directory that
+    replaces ``directory`` completely when :meth:`finish` is told the test
+    passed; when it failed, the attempt is kept in ``<directory>.failed``.
+    """
+
+    def __init__(
+        self,
+        directory: str,
+        mode: Optional[Union[str, Mode]] = None,
+        *,
+        region: Optional[str] = None,
+        profile: Optional[str] = None,
+        record_format: Optional[Union[str, RecordFormat]] = None,
+        on_exhausted: Union[str, OnExhausted] = OnExhausted.ERROR,
+        on_unused: Union[str, OnUnused] = OnUnused.FAIL,
+        clean_record: bool = True,
+        patch_default_session: bool = True,
+        label: Optional[str] = None,
+    ):
+        settings = read_env()
+        self.directory = os.path.abspath(os.fspath(directory))
+        requested = coerce(Mode, mode, "placebo_mode") if mode is not None else settings.mode
+        self.requested_mode = requested or Mode.PLAYBACK
+        self.region = region or settings.region or DEFAULT_REGION
+        self.profile = profile if profile is not None else settings.profile
+        self.record_format = record_format
+        self.on_exhausted = coerce(OnExhausted, on_exhausted, "on_exhausted")
+        self.on_unused = coerce(OnUnused, on_unused, "on_unused")
+        self.clean_record = clean_record
+        self.patch_default_session = patch_default_session
+        self.label = label or os.path.basename(self.directory)
+        self.mode: Optional[Mode] = None
+        self.session: Any = None
+        self.pill: Optional[Pill] = None
+        self._staging: Optional[str] = None
+        self._exit: Optional[contextlib.ExitStack] = None
+
+    # ------------------------------------------------------------------
+    def start(self) -> Any:
+        """Make the session and pill and put them in place; return the session."""
+        mode = self.requested_mode
+        if mode is Mode.ONCE:
+            mode = Mode.PLAYBACK if has_recordings(self.directory) else Mode.RECORD
+        self.mode = mode
+        session = new_session(mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
+        data_path = self.directory
+        if mode is Mode.RECORD and self.clean_record:
+            self._staging = "{}.recording-{}".format(self.directory, uuid.uuid4().hex[:12])
+            data_path = self._staging
+        pill = attach(session, data_path, record_format=self.record_format,
+                      on_exhausted=self.on_exhausted)
+        pill.label = self.label
+        if mode is Mode.RECORD:
+            pill.record()
+        elif mode is Mode.PLAYBACK:
+            pill.playback()
+        self.session, self.pill = session, pill
+        exit_stack = contextlib.ExitStack()
+        if self.patch_default_session:
+            exit_stack.enter_context(default_session(session))
+        if mode is Mode.PLAYBACK:
+            exit_stack.enter_context(no_waiter_delays())
+        self._exit = exit_stack
+        LOG.debug("%s: %s in %s", self.label, mode, data_path)
+        return session
+
+    def finish(self, passed: bool) -> Optional[str]:
+        """Undo :meth:`start`. Returns a failure message when the test must
+        fail because recordings were left unused (``on_unused="fail"``)."""
+        if self._exit is not None:
+            self._exit.close()
+            self._exit = None
+        pill = self.pill
+        if pill is None:
+            return None
+        unused: List[str] = []
+        if self.mode is Mode.PLAYBACK:
+            unused = pill.unused_recordings() + pill.unused_responses()
+        pill.stop()
+        written = pill.recorded
+        if self._staging is not None:
+            written = self._settle(passed, written)
+        stats.totals.add(
+            replayed=pill.replayed, recorded=len(pill.recorded), live=pill.live_calls,
+            written=written, unused=unused if passed else [], missing=pill.missing,
+        )
+        if not passed or not unused or self.on_unused is OnUnused.IGNORE:
+            return None
+        message = "{}: {} recorded response(s) were never replayed: {}. Remove them, " \
+            "or record the test again (PLACEBO_MODE=record).".format(
+                self.label, len(unused), ", ".join(unused))
+        if self.on_unused is OnUnused.WARN:
+            warnings.warn(message, UnusedRecordingsWarning, stacklevel=2)
+            return None
+        return message
+
+    def _settle(self, passed: bool, written: List[str]) -> List[str]:
+        """Swap the staged recordings in (test passed) or set them aside (failed)."""
+        staging, target = self._staging, self.directory
+        self._staging = None
+        if not passed:
+            if os.path.isdir(staging):
+                failed = target + FAILED_SUFFIX
+                _remove(failed)
+                os.replace(staging, failed)
+                LOG.warning("%s failed while recording; the attempt is in %s and the "
+                            "previous recordings are untouched", self.label, failed)
+            return []
+        parent = os.path.dirname(target)
+        os.makedirs(parent, exist_ok=True)
+        old = None
+        if os.path.lexists(target):
+            old = "{}.old-{}".format(target, uuid.uuid4().hex[:12])
+            os.replace(target, old)
+        if os.path.isdir(staging):
+            os.replace(staging, target)
+        if old is not None:
+            _remove(old)
+        _remove(target + FAILED_SUFFIX)
+        return [os.path.join(target, os.path.basename(p)) for p in written]
+
+
+def _remove(path: str) -> None:
+    if os.path.isdir(path) and not os.path.islink(path):
+        shutil.rmtree(path)
+    elif os.path.lexists(path):
+        os.unlink(path)

@@ -1,0 +1,86 @@
+"""``placebo_session``: the environment-driven decorator of placebo, kept compatible.
+
+On a test method (or any function) it injects ``session=``; on a TestCase
+class it gives every test ``self.session`` and ``self.pill``. The mode comes
+from ``PLACEBO_MODE`` (``record``, ``playback``, ``once``, ``live``; default
+playback), recordings live in ``<PLACEBO_DIR or ./placebo>/<Class>.<function>``
+(``<function>`` alone for a plain function), and like placebo's decorator it
+adds to existing recordings when recording and cycles through them on replay.
+"""
+from __future__ import annotations
+
+import functools
+import inspect
+import os
+import unittest
+from typing import Any, Callable, Optional, TypeVar, Union
+
+from .config import OnExhausted, OnUnused, read_env
+from .context import PlaceboContext
+from .testnames import directory_for_test, safe_name
+
+__all__ = ["placebo_session"]
+
+T = TypeVar("T", bound=Union[Callable[..., Any], type])
+
+
+def _base_dir() -> str:
+    return read_env().directory or os.path.join(os.getcwd(), "placebo")
+
+
+def _context(name: str) -> PlaceboContext:
+    return PlaceboContext(
+        os.path.join(_base_dir(), name),
+        clean_record=False,
+        on_exhausted=OnExhausted.CYCLE,
+        on_unused=OnUnused.IGNORE,
+        label=name,
+    )
+
+
+def _is_method(function: Callable[..., Any]) -> bool:
+    parts = function.__qualname__.split(".")
+    return len(parts) > 1 and parts[-2] != "<locals>"
+
+
+def placebo_session(target: T) -> T:
+    """Record or replay the boto3 calls of a test, as placebo's decorator does."""
+    if isinstance(target, type):
+        return _decorate_class(target)  # type: ignore[return-value]
+    function = target
+
+    @functools.wraps(function)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        if _is_method(function) and args:
+            name = directory_for_test(type(args[0]).__name__, function.__name__)
+        else:
+            name = safe_name(function.__name__)
+        context = _context(name)
+        kwargs["session"] = context.start()
+        passed = False
+        try:
+            result = function(*args, **kwargs)
+            passed = True
+            return result
+        finally:
+            context.finish(passed)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _decorate_class(cls: type) -> type:
+    if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
+        raise TypeError("placebo_session decorates functions and unittest.TestCase "
+                        "classes, not {!r}".format(cls))
+    original_setup = cls.setUp
+
+    @functools.wraps(original_setup)
+    def setUp(self: unittest.TestCase) -> None:
+        context = _context(directory_for_test(type(self).__name__, self._testMethodName))
+        self.session = context.start()  # type: ignore[attr-defined]
+        self.pill = context.pill  # type: ignore[attr-defined]
+        self.addCleanup(context.finish, True)
+        original_setup(self)
+
+    cls.setUp = setUp  # type: ignore[assignment]
+    return cls

@@ -1,0 +1,203 @@
+"""PlaceboTestCase: unittest tests whose boto3 calls are recorded and replayed.
+
+Each test gets a boto3 Session with a Pill attached, recording into or
+replaying from ``<placebo_dir>/<ClassName>.<test_method_name>``; while the test
+runs, that session is also boto3's default session, so ``boto3.client()`` in
+the code under test is covered too. Everything is undone with ``addCleanup``.
+"""
+from __future__ import annotations
+
+import contextlib
+import inspect
+import os
+import sys
+import unittest
+from typing import Any, Iterator, Optional, Union
+
+from .config import Mode, OnExhausted, OnUnused
+from .context import PlaceboContext
+from .pill import Pill
+from .testnames import directory_for_test, safe_name, subtest_label
+
+__all__ = ["PlaceboMixin", "PlaceboTestCase"]
+
+_NOT_GIVEN: Any = object()
+
+
+class PlaceboMixin:
+    """The machinery of :class:`PlaceboTestCase`, for mixing into any TestCase.
+
+    Class attributes (all optional) override the environment:
+
+    ``placebo_mode``
+        ``"playback"``, ``"record"``, ``"once"`` or ``"live"``; default
+        ``$PLACEBO_MODE``, else ``"playback"``.
+    ``placebo_dir``
+        Where test directories live; default ``$PLACEBO_DIR``, else a
+        ``placebo`` folder beside the test module's file.
+    ``placebo_region``
+        Default ``$AWS_DEFAULT_REGION``, else ``us-east-1``.
+    ``placebo_profile``
+        Profile for record and live modes; default ``$PLACEBO_PROFILE``.
+    ``placebo_record_format``
+        ``"json"`` (default) or ``"pickle"``.
+    ``placebo_on_exhausted``
+        A call beyond the recorded ones: ``"error"`` (default), ``"cycle"``
+        or ``"repeat_last"``.
+    ``placebo_on_unused``
+        Recordings never replayed: ``"fail"`` (default), ``"warn"`` or ``"ignore"``.
+    """
+
+    #: On the class: the mode to run in. On a running test: the mode it runs
+    #: in, ``once`` resolved to ``record`` or ``playback``.
+    placebo_mode: Optional[Union[str, Mode]] = None
+    placebo_dir: Optional[str] = None
+    placebo_region: Optional[str] = None
+    placebo_profile: Optional[str] = None
+    placebo_record_format: Optional[str] = None
+    placebo_on_exhausted: str = OnExhausted.ERROR.value
+    placebo_on_unused: str = OnUnused.FAIL.value
+
+    session: Any
+    pill: Pill
+
+    # -- hooks -------------------------------------------------------------
+    def placebo_test_name(self) -> str:
+        """The name of this test's directory: ``<ClassName>.<test_method_name>``."""
+        return directory_for_test(type(self).__name__, self._testMethodName)  # type: ignore[attr-defined]
+
+    def placebo_base_dir(self) -> str:
+        """The folder holding every test directory of this class."""
+        if self.placebo_dir:
+            return self.placebo_dir
+        from .config import read_env
+
+        configured = read_env().directory
+        if configured:
+            return configured
+        module = sys.modules.get(type(self).__module__)
+        source = getattr(module, "__file__", None) or inspect.getfile(type(self))
+        return os.path.join(os.path.dirname(os.path.abspath(source)), "placebo")
+
+    def placebo_directory(self) -> str:
+        """This test's directory of recordings."""
+        return os.path.join(self.placebo_base_dir(), self.placebo_test_name())
+
+    # -- life cycle --------------------------------------------------------
+    def setUp(self) -> None:
+        super().setUp()  # type: ignore[misc]
+        self._placebo_passed = False
+        self._placebo_context = self._placebo_start(self.placebo_directory())
+        self.addCleanup(self._placebo_finish, self._placebo_context)  # type: ignore[attr-defined]
+
+    def _placebo_start(self, directory: str) -> PlaceboContext:
+        cls = type(self)
+        context = PlaceboContext(
+            directory,
+            cls.placebo_mode,
+            region=cls.placebo_region,
+            profile=cls.placebo_profile,
+            record_format=cls.placebo_record_format,
+            on_exhausted=cls.placebo_on_exhausted,
+            on_unused=cls.placebo_on_unused,
+            label=self.id(),  # type: ignore[attr-defined]
+        )
+        self.session = context.start()
+        self.pill = context.pill  # type: ignore[assignment]
+        self.placebo_mode = context.mode  # type: ignore[assignment]
+        return context
+
+    def _placebo_finish(self, context: PlaceboContext) -> None:
+        message = context.finish(self._placebo_passed)
+        if message:
+            raise self.failureException(message)  # type: ignore[attr-defined]
+
+    def _callTestMethod(self, method: Any) -> None:
+        super()._callTestMethod(method)  # type: ignore[misc]
+        outcome = getattr(self, "_outcome", None)
+        self._placebo_passed = outcome is None or outcome.success
+
+    def _callTearDown(self) -> None:
+        try:
+            super()._callTearDown()  # type: ignore[misc]
+        except BaseException:
+            self._placebo_passed = False
+            raise
+
+    @contextlib.contextmanager
+    def subTest(self, msg: Any = _NOT_GIVEN, **params: Any) -> Iterator[None]:
+        """Like unittest's ``subTest``; each subtest records into a directory of
+        its own, ``<ClassName>.<test_method_name>.<msg and params>``."""
+        parent = getattr(self, "_placebo_context", None)
+        args = () if msg is _NOT_GIVEN else (msg,)
+        with super().subTest(*args, **params):  # type: ignore[misc]
+            if parent is None or parent.pill is None:
+                yield
+                return
+            label = subtest_label(None if msg is _NOT_GIVEN else msg, params)
+            name = safe_name("{}.{}".format(self.placebo_test_name(), label))
+            directory = os.path.join(self.placebo_base_dir(), name)
+            outer_session, outer_pill, outer_mode = self.session, self.pill, parent.pill.mode
+            outer_placebo_mode = self.placebo_mode
+            parent.pill.stop()
+            child = self._placebo_start(directory)
+            for client in outer_pill.clients:
+                child.pill.add_client(client)  # type: ignore[union-attr]
+            passed = False
+            try:
+                yield
+                passed = True
+            finally:
+                self.session, self.pill = outer_session, outer_pill
+                self.placebo_mode = outer_placebo_mode
+                message = child.finish(passed)
+                parent.pill.resume(outer_mode)
+                if message:
+                    raise self.failureException(message)  # type: ignore[attr-defined]
+
+    # -- helpers -----------------------------------------------------------
+    def client(self, service_name: str, **kwargs: Any) -> Any:
+        """``self.session.client(service_name, **kwargs)``."""
+        return self.session.client(service_name, **kwargs)
+
+    def resource(self, service_name: str, **kwargs: Any) -> Any:
+        """``self.session.resource(service_name, **kwargs)``."""
+        return self.session.resource(service_name, **kwargs)
+
+    def record(self, services: Any = "*", operations: Any = "*") -> None:
+        """Switch this test's pill to recording (see :meth:`Pill.record`)."""
+        self.pill.record(services, operations)
+
+    def playback(self) -> None:
+        """Switch this test's pill to playback (see :meth:`Pill.playback`)."""
+        self.pill.playback()
+
+    def save_response(self, service: str, operation: str, data: Any,
+                      http_response: int = 200, persist: bool = False) -> Optional[str]:
+        """Give the next ``service.operation`` call this response.
+
+        By default the response is queued in memory for this test only, as
+        botocore's Stubber does, so running a test never writes into your
+        recordings. With ``persist=True`` it is written as a recording file
+        in the test's directory, and its path returned.
+        """
+        if persist:
+            return self.pill.save_response(service, operation, data, http_response)
+        self.pill.queue_response(service, operation, data, http_response)
+        return None
+
+    def adopt(self, *clients: Any) -> None:
+        """Bring clients made before the test (at import time, say) under this
+        test's pill until the test ends."""
+        for client in clients:
+            self.pill.add_client(client)
+            self.addCleanup(self.pill.remove_client, client)  # type: ignore[attr-defined]
+
+
+class PlaceboTestCase(PlaceboMixin, unittest.TestCase):
+    """A ``unittest.TestCase`` whose boto3 calls are recorded and replayed.
+
+    Use ``self.session`` (or ``self.client(...)``, ``self.resource(...)``, or
+    plain ``boto3.client(...)``) in the test. See :class:`PlaceboMixin` for the
+    class attributes that configure it.
+    """

@@ -1,0 +1,57 @@
+"""The test-name rule: which directory holds a test's recordings.
+
+A test's recordings live in ``<placebo_dir>/<ClassName>.<test_method_name>``,
+the name placebo's decorator used, so existing recordings keep working. Names
+that are not safe on every file system (path separators, ``..``, characters
+Windows forbids, control characters, reserved device names, very long names)
+are rewritten, and a short hash of the original is appended whenever anything
+was changed, so two different tests never share a directory.
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+from typing import Any, Mapping, Optional
+
+__all__ = ["safe_name", "directory_for_test", "subtest_label", "MAX_NAME_BYTES"]
+
+#: Longest directory name we produce, in UTF-8 bytes. Leaves room under the
+#: usual 255-byte limit for the ``.failed`` and temporary suffixes we add.
+MAX_NAME_BYTES = 200
+
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\s]')
+_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha1(text.encode("utf-8", "surrogatepass")).hexdigest()[:10]
+
+
+def safe_name(name: str) -> str:
+    """``name`` itself if it is a safe directory name, else a safe, unique stand-in."""
+    cleaned = _UNSAFE.sub("_", name)
+    cleaned = cleaned.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
+    cleaned = re.sub(r"\.{2,}", "_", cleaned).strip(". ")
+    if not cleaned or _RESERVED.match(cleaned):
+        cleaned = "_" + cleaned
+    if cleaned == name and len(cleaned.encode("utf-8")) <= MAX_NAME_BYTES:
+        return name
+    suffix = "-" + _digest(name)
+    budget = MAX_NAME_BYTES - len(suffix)
+    encoded = cleaned.encode("utf-8")[:budget]
+    return encoded.decode("utf-8", "ignore").rstrip(". ") + suffix
+
+
+def directory_for_test(class_name: str, test_name: str) -> str:
+    """``<ClassName>.<test_name>``, made safe as a whole."""
+    return safe_name("{}.{}".format(class_name, test_name))
+
+
+def subtest_label(msg: Any = None, params: Optional[Mapping[str, Any]] = None) -> str:
+    """The part a ``subTest(msg, **params)`` adds to its test's directory name."""
+    parts = []
+    if msg is not None:
+        parts.append(str(msg))
+    for key, value in sorted((params or {}).items()):
+        parts.append("{}={!r}".format(key, value))
+    return " ".join(parts) or "subtest"
