@@ -10,8 +10,8 @@ from __future__ import annotations
 import errno
 import logging
 import os
-import tempfile
 import threading
+import uuid
 from typing import Dict, List, Optional, Tuple
 
 from .naming import parse_recording_filename, recording_filename
@@ -124,7 +124,9 @@ class RecordingStore:
 def _write_new(path: str, payload: bytes) -> bool:
     """Atomically create ``path`` holding ``payload``; False if it already exists."""
     directory, name = os.path.split(path)
-    fd, temporary = tempfile.mkstemp(prefix="." + name + ".", suffix=".tmp", dir=directory)
+    # Not tempfile.mkstemp: its files are mode 0600, and recordings are shared files.
+    temporary = os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
