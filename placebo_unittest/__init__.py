@@ -10,6 +10,7 @@ from .decorators import placebo_session
 from .errors import (
     ConfigurationError,
     CorruptRecordingError,
+    NotAttachedError,
     PickleNotAllowedError,
     PlaceboError,
     RecordingExhaustedError,
@@ -36,6 +37,7 @@ __all__ = [
     "OnExhausted",
     "RecordFormat",
     "PlaceboError",
+    "NotAttachedError",
     "ConfigurationError",
     "UnknownFormatError",
     "RecordingNotFoundError",

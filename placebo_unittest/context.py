@@ -37,7 +37,8 @@ def has_recordings(directory: str) -> bool:
     from .naming import parse_recording_filename
 
     try:
-        return any(parse_recording_filename(e.name) for e in os.scandir(directory))
+        with os.scandir(directory) as entries:  # closed even when any() stops early
+            return any(parse_recording_filename(e.name) for e in entries)
     except (FileNotFoundError, NotADirectoryError):
         return False
 
@@ -113,9 +114,11 @@ class PlaceboContext:
         LOG.debug("%s: %s in %s", self.label, mode, data_path)
         return session
 
-    def finish(self, passed: bool) -> Optional[str]:
+    def finish(self, passed: bool, skipped: bool = False) -> Optional[str]:
         """Undo :meth:`start`. Returns a failure message when the test must
-        fail because recordings were left unused (``on_unused="fail"``)."""
+        fail because recordings were left unused (``on_unused="fail"``).
+        A skipped test's recording attempt is discarded, and its old
+        recordings kept."""
         if self._exit is not None:
             self._exit.close()
             self._exit = None
@@ -127,13 +130,16 @@ class PlaceboContext:
             unused = pill.unused_recordings() + pill.unused_responses()
         pill.stop()
         written = pill.recorded
-        if self._staging is not None:
+        if self._staging is not None and skipped:
+            _remove(self._staging)
+            self._staging, written = None, []
+        elif self._staging is not None:
             written = self._settle(passed, written)
         stats.totals.add(
             replayed=pill.replayed, recorded=len(pill.recorded), live=pill.live_calls,
             written=written, unused=unused if passed else [], missing=pill.missing,
         )
-        if not passed or not unused or self.on_unused is OnUnused.IGNORE:
+        if skipped or not passed or not unused or self.on_unused is OnUnused.IGNORE:
             return None
         message = "{}: {} recorded response(s) were never replayed: {}. Remove them, " \
             "or record the test again (PLACEBO_MODE=record).".format(

@@ -10,6 +10,7 @@ from typing import Iterable, Optional, Sequence
 
 __all__ = [
     "PlaceboError",
+    "NotAttachedError",
     "ConfigurationError",
     "UnknownFormatError",
     "RecordingNotFoundError",
@@ -24,10 +25,14 @@ class PlaceboError(Exception):
     """Base class of every error raised by placebo_unittest."""
 
 
+class NotAttachedError(PlaceboError, RuntimeError):
+    """A Pill was asked to record, replay or save before being attached to a session."""
+
+
 class ConfigurationError(PlaceboError, ValueError):
     """A keyword argument or environment variable has a value we don't accept."""
 
-    def __init__(self, name: str, value: object, valid: Iterable[str], hint: str = ""):
+    def __init__(self, name: str, value: object, valid: Iterable[object], hint: str = ""):
         self.name = name
         self.value = value
         self.valid = tuple(valid)

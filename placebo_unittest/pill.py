@@ -16,7 +16,9 @@ import weakref
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
 
 from .config import Mode, OnExhausted, RecordFormat, coerce, read_env
+from .errors import ConfigurationError
 from .errors import (
+    NotAttachedError,
     PickleNotAllowedError,
     RecordingExhaustedError,
     RecordingNotFoundError,
@@ -111,6 +113,7 @@ class Pill:
         self._live_calls = 0
         self._missing: List[str] = []
         self._queued: Dict[Tuple[str, str], List[Loaded]] = {}
+        self._queue_count = 0
         self._lock = threading.Lock()
         self.clients: List[Any] = []
         #: Names the test (or code) using this pill in error messages, if set.
@@ -150,7 +153,7 @@ class Pill:
 
     @property
     def live_calls(self) -> int:
-        """How many calls went over HTTP while this pill was attached."""
+        """How many calls went over HTTP, unrecorded, while this pill was attached."""
         return self._live_calls
 
     @property
@@ -231,7 +234,13 @@ class Pill:
     def resume(self, mode: Optional[Union[str, Mode]]) -> None:
         """Go back to ``mode`` (as :attr:`mode` returned it) without restarting
         playback's numbering, e.g. after a :meth:`stop` for a sub-task."""
-        self._mode = coerce(Mode, mode, "mode") if mode is not None else None
+        if mode is None:
+            self._mode = None
+            return
+        mode = coerce(Mode, mode, "mode")
+        if mode not in (Mode.RECORD, Mode.PLAYBACK):
+            raise ConfigurationError("mode", mode.value, ("record", "playback", None))
+        self._mode = mode
 
     def stop(self) -> None:
         """Neither record nor replay: calls go to AWS as if no pill were attached."""
@@ -240,7 +249,9 @@ class Pill:
 
     def _require_attached(self) -> None:
         if self._store is None:
-            raise RuntimeError("This Pill is not attached to a session: call pill.attach(session, data_path) first.")
+            raise NotAttachedError(
+                "This Pill is not attached to a session: use placebo_unittest.attach(session, "
+                "data_path), or call pill.attach(session, data_path) first.")
 
     # -- event handlers ----------------------------------------------------
     def _before_call(self, model: Any, **kwargs: Any) -> Any:
@@ -264,9 +275,9 @@ class Pill:
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
             return  # a replayed response
-        with self._lock:
-            self._live_calls += 1
         if self._mode is not Mode.RECORD or context is None or not self._wants(model):
+            with self._lock:
+                self._live_calls += 1  # went to AWS and is not being recorded
             return
         try:
             recording = encode(parsed, getattr(http_response, "status_code", 200))
@@ -334,10 +345,11 @@ class Pill:
         except UnserializableValueError as exc:
             exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
             raise
-        name = "<queued {}.{} #{}>".format(service, operation, len(self._queued.get((service, operation), [])) + 1)
-        loaded = loads(dumps(recording, "json"), name, "json")
+        key = (recording_stem(self.prefix, service), operation)
         with self._lock:
-            self._queued.setdefault((recording_stem(self.prefix, service), operation), []).append(loaded)
+            self._queue_count += 1
+            name = "<queued response {} for {}.{}>".format(self._queue_count, key[0], operation)
+            self._queued.setdefault(key, []).append(loads(dumps(recording, "json"), name, "json"))
 
     def unused_responses(self) -> List[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""
@@ -428,8 +440,9 @@ class Pill:
         path, (listing, existing) = self._describe(stem, operation, call, call)
         message = self._who() + (
             "No recorded response for call {call} of {stem}.{op}: {path} does not exist. "
-            "{listing} To record it, run this code once with the pill in record mode "
-            "(pill.record(), or PLACEBO_MODE=record) against AWS or a local endpoint; "
+            "{listing} To record it, run this code once in record mode against AWS or a "
+            "local endpoint (pill.record(); for a PlaceboTestCase or @placebo_session test, "
+            "PLACEBO_MODE=record or python -m placebo_unittest --record); "
             "or add a response with pill.save_response({service!r}, {op!r}, {{...}})."
         ).format(call=call, stem=stem, op=operation, path=path, listing=listing,
                  service=self._service_of(stem))
@@ -454,7 +467,7 @@ class Pill:
 
     def _pickle_refused(self, stem: str, operation: str, call: int, number: int) -> RecordingNotFoundError:
         pickle_path = self._store.path(stem, operation, number, "pickle")
-        message = (
+        message = self._who() + (
             "Call {call} of {stem}.{op} is recorded only as {path}, and pickle files are "
             "loaded only when you choose pickle, because loading one runs code. If you "
             "trust the file, pass record_format='pickle' to attach() or set "

@@ -10,8 +10,10 @@ reader gets the right instant), bytes as plain base64 strings, streaming bodies
 as ``{"__class__": "StreamingBody", "body": <base64>}``. What placebo's format
 can't say lives in the ``placebo_unittest`` section, which placebo ignores: a
 list of ``[path, kind, argument]`` entries marking the base64 strings that are
-bytes, the datetimes whose UTC offset isn't zero, and literal dicts that happen
-to hold a ``__class__`` key. With it every value comes back with its type.
+bytes, the datetimes whose UTC offset isn't zero, literal dicts that happen
+to hold a ``__class__`` key, and strings holding a high and a low surrogate
+side by side as two code points (JSON would join them into one character).
+With it every value comes back with its type.
 
 Files without that section (written by placebo or by wrappers such as
 cloud-custodian's) are read as placebo reads them, plus: base64 strings become
@@ -26,6 +28,7 @@ import datetime as _dt
 import io
 import json
 import pickle
+import re
 from typing import Any, Dict, List, Optional, Tuple
 
 from botocore.response import StreamingBody
@@ -41,6 +44,9 @@ _UTC = tzutc()
 _DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 _STREAMING_MODULE = "botocore.response"
 _EPOCH = _dt.datetime(1970, 1, 1)
+# A high surrogate followed by a low one: two code points in Python, but one
+# character once written as JSON (``"\ud83d\ude00"``) and read back.
+_SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")
 
 Path = List[Any]
 
@@ -78,12 +84,17 @@ class _Encoder:
 
     def encode(self, value: Any, path: Path, parent: Any, key: Any) -> Any:
         kind = type(value)
-        if kind is str or kind is int or kind is float or kind is bool or value is None:
+        if kind is str:
+            if not value.isascii():
+                self._string(value, path)
+            return value
+        if kind is int or kind is float or kind is bool or value is None:
             return value
         if kind is dict:
             out = {}
             for k, v in value.items():
-                if type(k) is not str:
+                if type(k) is not str or (not k.isascii() and _SURROGATE_PAIR.search(k)):
+                    # A key whose surrogates JSON would join can't be stored exactly.
                     raise UnserializableValueError(_show(path + [k]), k)
                 out[k] = self.encode(v, path + [k], value, k)
             if "__class__" in out:
@@ -107,6 +118,12 @@ class _Encoder:
             }
         # Anything else, str/int subclasses (enums) included, would come back changed.
         raise UnserializableValueError(_show(path), value)
+
+    def _string(self, value: str, path: Path) -> None:
+        # Where, in the string JSON gives back, the characters to split again are.
+        positions = [m.start() - n for n, m in enumerate(_SURROGATE_PAIR.finditer(value))]
+        if positions:
+            self.types.append([list(path), "str", positions])
 
     def _datetime(self, value: _dt.datetime, path: Path) -> dict:
         offset = value.utcoffset()
@@ -145,7 +162,10 @@ def _show(path: Path) -> str:
 def dumps(recording: Recording, record_format: str) -> bytes:
     """The bytes of a recording file. The same response always gives the same bytes."""
     if record_format == "pickle":
-        data = _Decoder(recording.types).decode(recording.tree)
+        # Decode a copy made through JSON: which objects are shared (and so how
+        # pickle writes them) then depends only on the values, not on the caller.
+        tree = json.loads(json.dumps(recording.tree))
+        data = _Decoder(recording.types).decode(tree)
         return pickle.dumps(
             {"status_code": recording.status_code, "data": data}, protocol=4
         )
@@ -179,8 +199,14 @@ def loads(raw: bytes, path: str, extension: str) -> Loaded:
     section = document.get(SECTION) if extension == "json" else None
     if extension == "json" and section is None:
         loaded.legacy = True
+        _parse(loaded, _object_hook)  # placebo's tagged dicts must make sense
     elif section is not None:
-        if not isinstance(section, dict) or not isinstance(section.get("types"), list):
+        if (
+            not isinstance(section, dict)
+            or type(section.get("format", 0)) is not int
+            or not isinstance(section.get("types"), list)
+            or not all(_valid_entry(entry) for entry in section["types"])
+        ):
             raise CorruptRecordingError(path, "its {!r} section is malformed".format(SECTION))
         if section.get("format", 0) > FORMAT_VERSION:
             raise CorruptRecordingError(
@@ -192,13 +218,20 @@ def loads(raw: bytes, path: str, extension: str) -> Loaded:
     return loaded
 
 
-def _parse(loaded: Loaded) -> dict:
+def _valid_entry(entry: Any) -> bool:
+    return (
+        type(entry) is list and len(entry) == 3
+        and type(entry[0]) is list and type(entry[1]) is str
+    )
+
+
+def _parse(loaded: Loaded, object_hook: Any = None) -> dict:
     path = loaded.path
     try:
         if loaded.extension == "pickle":
             document = pickle.loads(loaded.raw)
         else:
-            document = json.loads(loaded.raw, object_hook=_object_hook)
+            document = json.loads(loaded.raw, object_hook=object_hook)
     except (ValueError, TypeError, KeyError, EOFError, pickle.UnpicklingError,
             UnicodeDecodeError, binascii.Error) as exc:
         problem = "it is empty" if not loaded.raw.strip() else "{}: {}".format(
@@ -219,21 +252,29 @@ def materialize(loaded: Loaded, output_shape: Any = None) -> Tuple[int, Any]:
     if document is not None:
         return document["status_code"], document["data"]
     types = loaded.types
-    if types and any(entry[1] == "dict" for entry in types):
-        tree = json.loads(loaded.raw)["data"]
-        return loaded.status_code, _Decoder(types).decode(tree)
-    data = json.loads(loaded.raw, object_hook=_object_hook)["data"]
     if types:
-        for path, kind, argument in types:
-            data = _apply(data, path, kind, argument)
-    elif loaded.legacy and output_shape is not None:
+        try:
+            if any(entry[1] == "dict" for entry in types):
+                tree = json.loads(loaded.raw)["data"]
+                return loaded.status_code, _Decoder(types).decode(tree)
+            data = json.loads(loaded.raw, object_hook=_object_hook)["data"]
+            for path, kind, argument in types:
+                data = _apply(data, path, kind, argument)
+        except (LookupError, TypeError, ValueError, AttributeError) as exc:
+            raise CorruptRecordingError(
+                loaded.path, "its {!r} section doesn't match its data ({}: {})".format(
+                    SECTION, type(exc).__name__, exc)
+            ) from exc
+        return loaded.status_code, data
+    data = json.loads(loaded.raw, object_hook=_object_hook)["data"]
+    if loaded.legacy and output_shape is not None:
         data = _legacy(data, output_shape)
     return loaded.status_code, data
 
 
 def _object_hook(obj: dict) -> Any:
     class_name = obj.get("__class__")
-    if class_name is None:
+    if type(class_name) is not str:
         return obj
     return _tagged(obj, class_name)
 
@@ -265,14 +306,31 @@ def _apply(data: Any, path: list, kind: str, argument: Any) -> Any:
 
 def _convert(value: Any, kind: str, argument: Any) -> Any:
     if kind == "bytes":
-        return base64.b64decode(value)
+        return base64.b64decode(value, validate=True)
     if kind == "datetime":
         if argument is None:
             return value.replace(tzinfo=None)
         return value.astimezone(_dt.timezone(_dt.timedelta(seconds=argument)))
     if kind == "datetime-local":
         return value.replace(tzinfo=_dt.timezone(_dt.timedelta(seconds=argument)))
+    if kind == "str":
+        return _split_pairs(value, argument)
     return value
+
+
+def _split_pairs(value: str, positions: List[int]) -> str:
+    """Turn the astral characters at ``positions`` back into two surrogates each."""
+    parts = []
+    start = 0
+    for position in positions:
+        code = ord(value[position]) - 0x10000
+        if code < 0:
+            raise ValueError("character {} of {!r} is not an astral character".format(position, value))
+        parts.append(value[start:position])
+        parts.append(chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF)))
+        start = position + 1
+    parts.append(value[start:])
+    return "".join(parts)
 
 
 class _Decoder:
@@ -294,7 +352,7 @@ class _Decoder:
         kind = type(node)
         if kind is dict:
             literal = mark is not None and mark[0] == "dict"
-            if not literal and "__class__" in node:
+            if not literal and type(node.get("__class__")) is str:
                 value = _tagged(node, node["__class__"])
             else:
                 value = {k: self._walk(v, trie.get(k) if trie else None) for k, v in node.items()}

@@ -7,7 +7,10 @@ import time as _time
 import types
 from typing import Iterator, Optional
 
+import os
+
 import boto3
+import botocore.session
 import botocore.waiter
 
 from .config import Mode
@@ -21,6 +24,13 @@ FAKE_CREDENTIALS = {
     "aws_secret_access_key": "placebo/fake/secret/access/key/never/used",
 }
 
+# botocore session variables as (config name, env var, default, conversion).
+_HERMETIC_VARIABLES = {
+    "profile": (None, None, None, None),
+    "config_file": (None, None, os.devnull, None),
+    "credentials_file": (None, None, os.devnull, None),
+}
+
 
 def new_session(mode: Mode, region: str, profile: Optional[str] = None) -> boto3.Session:
     """A boto3 Session for one test.
@@ -29,7 +39,10 @@ def new_session(mode: Mode, region: str, profile: Optional[str] = None) -> boto3
     live modes it finds credentials the usual way, from ``profile`` if given.
     """
     if mode is Mode.PLAYBACK:
-        return boto3.Session(region_name=region, **FAKE_CREDENTIALS)
+        # No profile, no config or credentials files: AWS_PROFILE naming a
+        # profile this machine lacks must not break replay.
+        core = botocore.session.Session(session_vars=_HERMETIC_VARIABLES)
+        return boto3.Session(botocore_session=core, region_name=region, **FAKE_CREDENTIALS)
     return boto3.Session(region_name=region, profile_name=profile)
 
 

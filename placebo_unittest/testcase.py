@@ -87,6 +87,7 @@ class PlaceboMixin:
     def setUp(self) -> None:
         super().setUp()  # type: ignore[misc]
         self._placebo_passed = False
+        self._placebo_skipped = False
         self._placebo_context = self._placebo_start(self.placebo_directory())
         self.addCleanup(self._placebo_finish, self._placebo_context)  # type: ignore[attr-defined]
 
@@ -108,12 +109,16 @@ class PlaceboMixin:
         return context
 
     def _placebo_finish(self, context: PlaceboContext) -> None:
-        message = context.finish(self._placebo_passed)
+        message = context.finish(self._placebo_passed, skipped=self._placebo_skipped)
         if message:
             raise self.failureException(message)  # type: ignore[attr-defined]
 
     def _callTestMethod(self, method: Any) -> None:
-        super()._callTestMethod(method)  # type: ignore[misc]
+        try:
+            super()._callTestMethod(method)  # type: ignore[misc]
+        except unittest.SkipTest:
+            self._placebo_skipped = True
+            raise
         outcome = getattr(self, "_outcome", None)
         self._placebo_passed = outcome is None or outcome.success
 

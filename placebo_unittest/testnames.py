@@ -5,7 +5,9 @@ the name placebo's decorator used, so existing recordings keep working. Names
 that are not safe on every file system (path separators, ``..``, characters
 Windows forbids, control characters, reserved device names, very long names)
 are rewritten, and a short hash of the original is appended whenever anything
-was changed, so two different tests never share a directory.
+was changed, so two different tests never share a directory. Names that end
+like such a stand-in, or like the folders kept beside a test's directory
+(``.failed``), are rewritten too.
 """
 from __future__ import annotations
 
@@ -19,7 +21,17 @@ __all__ = ["safe_name", "directory_for_test", "subtest_label", "MAX_NAME_BYTES"]
 #: usual 255-byte limit for the ``.failed`` and temporary suffixes we add.
 MAX_NAME_BYTES = 200
 
-_UNSAFE = re.compile(r'[\x00-\x1f\x7f<>:"/\\|?*\s]')
+# Control characters (C0, DEL, C1), lone surrogates (not encodable as UTF-8),
+# whitespace, and what Windows forbids.
+_UNSAFE = re.compile(r'[\x00-\x1f\x7f-\x9f\ud800-\udfff<>:"/\\|?*\s]')
+#: The tail :func:`safe_name` adds to a rewritten name. A name that already ends
+#: like that is rewritten too, so it can't be mistaken for another name's stand-in.
+_DIGEST_TAIL = re.compile(r"-[0-9a-f]{10}\Z")
+#: The tails PlaceboContext gives the folders beside a test's directory (the
+#: failed attempt, the staging and the old directory while recording). A name
+#: ending like that (a subtest called "failed") would be taken for, and
+#: deleted with, one of those folders, so it is rewritten.
+_BOOKKEEPING_TAIL = re.compile(r"\.(failed|recording-[0-9a-f]{12}|old-[0-9a-f]{12})\Z")
 _RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
 
 
@@ -30,11 +42,11 @@ def _digest(text: str) -> str:
 def safe_name(name: str) -> str:
     """``name`` itself if it is a safe directory name, else a safe, unique stand-in."""
     cleaned = _UNSAFE.sub("_", name)
-    cleaned = cleaned.encode("utf-8", "replace").decode("utf-8")  # lone surrogates
     cleaned = re.sub(r"\.{2,}", "_", cleaned).strip(". ")
     if not cleaned or _RESERVED.match(cleaned):
         cleaned = "_" + cleaned
-    if cleaned == name and len(cleaned.encode("utf-8")) <= MAX_NAME_BYTES:
+    if (cleaned == name and len(cleaned.encode("utf-8")) <= MAX_NAME_BYTES
+            and not _DIGEST_TAIL.search(name) and not _BOOKKEEPING_TAIL.search(name)):
         return name
     suffix = "-" + _digest(name)
     budget = MAX_NAME_BYTES - len(suffix)

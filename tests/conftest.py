@@ -57,7 +57,8 @@ def moto(moto_server):
 @contextlib.contextmanager
 def network_blocked():
     """Any attempt to open a connection fails, loopback included."""
-    real_connect = socket.socket.connect
+    real_connect = socket.socket.__dict__.get("connect")
+    real_connect_ex = socket.socket.__dict__.get("connect_ex")
     real_create = socket.create_connection
 
     def refuse(*args, **kwargs):
@@ -69,8 +70,11 @@ def network_blocked():
     try:
         yield
     finally:
-        socket.socket.connect = real_connect
-        del socket.socket.connect_ex
+        for name, value in (("connect", real_connect), ("connect_ex", real_connect_ex)):
+            if value is None:
+                delattr(socket.socket, name)
+            else:
+                setattr(socket.socket, name, value)
         socket.create_connection = real_create
 
 
