@@ -7,11 +7,19 @@ keep their names. A few services share an endpoint prefix with an older one
 (elb and elbv2 are both ``elasticloadbalancing``); those newer ones are told
 apart by their botocore service name (``elbv2.DescribeLoadBalancers_1.json``),
 and still read a file under the shared prefix when they have none of their own.
+
+A service is told apart when it is listed in :data:`TOLD_APART`, or when
+another botocore service is *named* after its endpoint prefix and uses that
+prefix itself (``lambda-core`` beside ``lambda``): the second rule keeps
+services added by later botocore releases apart without a new release of this
+package.
 """
 from __future__ import annotations
 
+import os
 import re
-from typing import NamedTuple, Optional, Tuple
+import threading
+from typing import Dict, NamedTuple, Optional, Tuple
 
 from botocore.model import ServiceModel
 
@@ -25,29 +33,10 @@ __all__ = [
     "ParsedName",
 ]
 
-#: Services whose endpoint prefix is shared with an older service that keeps it.
-#: They are recorded under their botocore service name instead. Checked against
-#: the installed botocore by the test suite.
-TOLD_APART = frozenset(
-    {
-        "apigatewayv2",
-        "connectcampaignsv2",
-        "docdb",
-        "elbv2",
-        "greengrassv2",
-        "kinesis-video-archived-media",
-        "kinesis-video-media",
-        "kinesis-video-signaling",
-        "kinesis-video-webrtc-storage",
-        "kinesisanalyticsv2",
-        "neptune",
-        "opensearch",
-        "pinpoint-email",
-        "qconnect",
-        "sesv2",
-        "simpledbv2",
-    }
-)
+#: Services whose endpoint prefix is shared with an older service that keeps it,
+#: where no service is named after the prefix. They are recorded under their
+#: botocore service name instead. Checked against botocore by the test suite.
+TOLD_APART = frozenset({"connectcampaignsv2", "elbv2", "pinpoint-email", "sesv2"})
 
 _NAME_RE = re.compile(
     r"^(?P<stem>.+)\.(?P<operation>[A-Za-z][A-Za-z0-9]*)_(?P<number>[1-9][0-9]*)"
@@ -64,9 +53,45 @@ class ParsedName(NamedTuple):
 
 def service_key(service_model: ServiceModel) -> str:
     """The ``<service>`` part of the file names for calls to this service."""
-    if service_model.service_name in TOLD_APART:
-        return service_model.service_name
-    return service_model.endpoint_prefix
+    name, prefix = service_model.service_name, service_model.endpoint_prefix
+    if name == prefix:
+        return prefix
+    if name in TOLD_APART or _prefix_owner_prefix(prefix) == prefix:
+        return name
+    return prefix
+
+
+_owners: Dict[str, Optional[str]] = {}
+_owners_lock = threading.Lock()
+_loader = None
+
+
+def _prefix_owner_prefix(prefix: str) -> Optional[str]:
+    """The endpoint prefix of the botocore service named ``prefix``, if there is one.
+
+    Looked up once per prefix per process, from botocore's data files.
+    """
+    try:
+        return _owners[prefix]
+    except KeyError:
+        pass
+    global _loader
+    with _owners_lock:
+        if prefix not in _owners:
+            from botocore.exceptions import DataNotFoundError
+            from botocore.loaders import create_loader
+
+            if _loader is None:
+                _loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+            owner: Optional[str] = None
+            if prefix in _loader.list_available_services("service-2"):
+                try:
+                    metadata = _loader.load_service_model(prefix, "service-2")["metadata"]
+                    owner = metadata.get("endpointPrefix")
+                except DataNotFoundError:
+                    owner = None
+            _owners[prefix] = owner
+    return _owners[prefix]
 
 
 def read_keys(service_model: ServiceModel) -> Tuple[str, ...]:
