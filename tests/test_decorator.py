@@ -193,3 +193,35 @@ def test_PLACEBO_FORMAT_pickle_records_and_replays_pickle_files(tmp_path, moto):
     text = only_problem(result, "errors")
     assert PickleNotAllowedError.__name__ in text and "PLACEBO_FORMAT=pickle" in text, report(result)
     assert os.path.isfile(str(tmp_path / "Deco.test_calls" / "sts.GetCallerIdentity_1.pickle"))
+
+
+# -- under pytest ------------------------------------------------------------------------
+def test_the_injected_session_is_hidden_from_signature_reading_runners():
+    import inspect
+
+    assert "session" not in inspect.signature(module_level_fetch).parameters
+    assert list(inspect.signature(method_class([]).test_calls).parameters) == ["self"]
+
+
+def test_a_decorated_function_collected_by_pytest_gets_its_session(tmp_path):
+    """pytest must not look for a ``session`` fixture (placebo's decorator made it)."""
+    import subprocess
+    import sys
+    import textwrap
+
+    (tmp_path / "test_plain.py").write_text(textwrap.dedent('''
+        from placebo_unittest.utils import placebo_session
+
+        @placebo_session
+        def test_gets_a_session(session):
+            assert session.region_name == "eu-west-2"
+            assert session.get_credentials().access_key == "PLACEBOFAKEACCESSKEY"
+    '''))
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLACEBO_", "AWS_"))}
+    env.update(AWS_DEFAULT_REGION="eu-west-2", PLACEBO_DIR=str(tmp_path / "placebo"))
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_plain.py"],
+        cwd=str(tmp_path), env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "1 passed" in result.stdout
