@@ -152,6 +152,7 @@ class PlaceboContext:
     def _settle(self, passed: bool, written: List[str]) -> List[str]:
         """Swap the staged recordings in (test passed) or set them aside (failed)."""
         staging, target = self._staging, self.directory
+        assert staging is not None
         self._staging = None
         if not passed:
             if os.path.isdir(staging):

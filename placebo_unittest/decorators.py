@@ -13,7 +13,7 @@ import functools
 import inspect
 import os
 import unittest
-from typing import Any, Callable, Optional, TypeVar, Union
+from typing import Any, Callable, TypeVar, Union
 
 from .config import OnExhausted, OnUnused, read_env
 from .context import PlaceboContext

@@ -216,7 +216,7 @@ class Pill:
         strings or lists, ``*`` wildcards allowed) limit what is saved; other
         calls go through unrecorded. A service matches by its event name
         (``elastic-load-balancing``), botocore name (``elb``) or endpoint prefix."""
-        self._require_attached()
+        self._attached()
         self._services = _split(services) or ("*",)
         self._operations = _split(operations) or ("*",)
         self._mode = Mode.RECORD
@@ -224,7 +224,7 @@ class Pill:
 
     def playback(self) -> None:
         """Replay recordings from now on, each operation starting again at ``_1``."""
-        self._require_attached()
+        self._attached()
         with self._lock:
             self._calls.clear()
             self._used.clear()
@@ -247,11 +247,13 @@ class Pill:
         LOG.debug("stopping, mode=%s", self._mode)
         self._mode = None
 
-    def _require_attached(self) -> None:
+    def _attached(self) -> RecordingStore:
+        """The recording store, or NotAttachedError if there is none yet."""
         if self._store is None:
             raise NotAttachedError(
                 "This Pill is not attached to a session: use placebo_unittest.attach(session, "
                 "data_path), or call pill.attach(session, data_path) first.")
+        return self._store
 
     # -- event handlers ----------------------------------------------------
     def _before_call(self, model: Any, **kwargs: Any) -> Any:
@@ -267,7 +269,7 @@ class Pill:
                 return self._http_response(status, data), data
             if self._mode is not Mode.PLAYBACK:
                 return None
-        store = self._store
+        store = self._attached()
         stem = next((s for s in stems if store.has(s, operation)), stems[0])
         status, data = self._next_response(stem, operation, model.output_shape)
         return self._http_response(status, data), data
@@ -313,9 +315,9 @@ class Pill:
 
     # -- files -----------------------------------------------------------
     def _write(self, service: str, operation: str, recording: Recording) -> str:
-        self._require_attached()
+        self._attached()
         payload = dumps(recording, self._record_format.value)
-        path = self._store.save(
+        path = self._attached().save(
             recording_stem(self.prefix, service), operation, payload, self._record_format.extension
         )
         with self._lock:
@@ -366,16 +368,16 @@ class Pill:
 
     def load_response(self, service: str, operation: str) -> Tuple[FakeHttpResponse, Any]:
         """The next recorded ``(http_response, data)`` of ``service.operation``."""
-        self._require_attached()
+        self._attached()
         status, data = self._next_response(recording_stem(self.prefix, service), operation, None)
         return self._http_response(status, data), data
 
     def unused_recordings(self) -> List[str]:
         """Recordings in :attr:`data_path` not replayed since :meth:`playback` was called."""
-        self._require_attached()
+        self._attached()
         with self._lock:
             used = set(self._used)
-        return [p for p in self._store.all_paths() if p not in used]
+        return [p for p in self._attached().all_paths() if p not in used]
 
     @staticmethod
     def _http_response(status: int, data: Any) -> FakeHttpResponse:
@@ -387,7 +389,7 @@ class Pill:
         return FakeHttpResponse(status, headers)
 
     def _next_response(self, stem: str, operation: str, output_shape: Any) -> Tuple[int, Any]:
-        store = self._store
+        store = self._attached()
         with self._lock:
             call = self._calls.get((stem, operation), 0) + 1
             self._calls[(stem, operation)] = call
@@ -425,19 +427,20 @@ class Pill:
         return result
 
     # -- messages --------------------------------------------------------
-    def _describe(self, stem: str, operation: str, call: int, number: int) -> Tuple[str, List[str]]:
-        path = self._store.path(stem, operation, number, self._record_format.extension)
-        existing = self._store.names_for(operation)
+    def _describe(self, stem: str, operation: str, number: int) -> Tuple[str, str, List[str]]:
+        """The path looked for, a sentence on what exists instead, and the names that do."""
+        path = self._attached().path(stem, operation, number, self._record_format.extension)
+        existing = self._attached().names_for(operation)
         if existing:
             listing = "Recordings of {} in that directory: {}.".format(operation, ", ".join(existing))
-        elif not os.path.isdir(self._data_path):
+        elif not os.path.isdir(self._attached().directory):
             listing = "The directory {} does not exist.".format(self._data_path)
         else:
             listing = "There are no recordings of {} in that directory.".format(operation)
-        return path, [listing, existing]
+        return path, listing, existing
 
     def _not_found(self, stem: str, operation: str, call: int) -> RecordingNotFoundError:
-        path, (listing, existing) = self._describe(stem, operation, call, call)
+        path, listing, existing = self._describe(stem, operation, call)
         message = self._who() + (
             "No recorded response for call {call} of {stem}.{op}: {path} does not exist. "
             "{listing} To record it, run this code once in record mode against AWS or a "
@@ -452,7 +455,7 @@ class Pill:
         )
 
     def _exhausted(self, stem: str, operation: str, call: int, count: int) -> RecordingExhaustedError:
-        path, (_listing, existing) = self._describe(stem, operation, call, call)
+        path, _listing, existing = self._describe(stem, operation, call)
         last = recording_filename(None, stem, operation, count, self._record_format.extension)
         message = self._who() + (
             "Call {call} of {stem}.{op} has no recording: only {count} responses are "
@@ -466,7 +469,7 @@ class Pill:
         )
 
     def _pickle_refused(self, stem: str, operation: str, call: int, number: int) -> RecordingNotFoundError:
-        pickle_path = self._store.path(stem, operation, number, "pickle")
+        pickle_path = self._attached().path(stem, operation, number, "pickle")
         message = self._who() + (
             "Call {call} of {stem}.{op} is recorded only as {path}, and pickle files are "
             "loaded only when you choose pickle, because loading one runs code. If you "
@@ -475,7 +478,7 @@ class Pill:
         ).format(call=call, stem=stem, op=operation, path=pickle_path)
         return PickleNotAllowedError(
             message, service=self._service_of(stem), operation=operation,
-            call_number=call, path=pickle_path, existing=self._store.names_for(operation),
+            call_number=call, path=pickle_path, existing=self._attached().names_for(operation),
         )
 
     def _who(self) -> str:

@@ -43,7 +43,6 @@ SECTION = "placebo_unittest"
 _UTC = tzutc()
 _DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 _STREAMING_MODULE = "botocore.response"
-_EPOCH = _dt.datetime(1970, 1, 1)
 # A high surrogate followed by a low one: two code points in Python, but one
 # character once written as JSON (``"\ud83d\ude00"``) and read back.
 _SURROGATE_PAIR = re.compile("[\ud800-\udbff][\udc00-\udfff]")

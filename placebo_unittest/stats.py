@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass, field
-from typing import List
+from typing import List, Sequence
 
 __all__ = ["Totals", "totals", "reset"]
 
@@ -20,7 +20,8 @@ class Totals:
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, *, replayed: int = 0, recorded: int = 0, live: int = 0,
-            written: List[str] = (), unused: List[str] = (), missing: List[str] = ()) -> None:
+            written: Sequence[str] = (), unused: Sequence[str] = (),
+            missing: Sequence[str] = ()) -> None:
         with self._lock:
             self.tests += 1
             self.replayed += replayed
