@@ -9,9 +9,12 @@ everything and, when recording, swaps the new recordings in for the old ones
 from __future__ import annotations
 
 import contextlib
+import ctypes
+import errno
 import logging
 import os
 import shutil
+import sys
 import uuid
 import warnings
 from typing import Any, List, Optional, Union
@@ -162,18 +165,51 @@ class PlaceboContext:
                 LOG.warning("%s failed while recording; the attempt is in %s and the "
                             "previous recordings are untouched", self.label, failed)
             return []
-        parent = os.path.dirname(target)
-        os.makedirs(parent, exist_ok=True)
-        old = None
-        if os.path.lexists(target):
-            old = "{}.old-{}".format(target, uuid.uuid4().hex[:12])
-            os.replace(target, old)
-        if os.path.isdir(staging):
-            os.replace(staging, target)
-        if old is not None:
-            _remove(old)
+        os.makedirs(os.path.dirname(target), exist_ok=True)
+        if os.path.isdir(staging) and os.path.isdir(target) and _exchange(staging, target):
+            _remove(staging)  # it now holds the old recordings
+        else:
+            old = None
+            if os.path.lexists(target):
+                old = "{}.old-{}".format(target, uuid.uuid4().hex[:12])
+                os.replace(target, old)
+            if os.path.isdir(staging):
+                os.replace(staging, target)
+            if old is not None:
+                _remove(old)
         _remove(target + FAILED_SUFFIX)
         return [os.path.join(target, os.path.basename(p)) for p in written]
+
+
+def _exchange(first: str, second: str) -> bool:
+    """Swap two directories in one atomic step (Linux's renameat2 with
+    RENAME_EXCHANGE). False where that isn't available; the caller then falls
+    back to two renames."""
+    global _renameat2
+    if _renameat2 is None:
+        _renameat2 = False
+        if sys.platform.startswith("linux"):
+            try:
+                libc = ctypes.CDLL(None, use_errno=True)
+                function = libc.renameat2
+                function.argtypes = [ctypes.c_int, ctypes.c_char_p, ctypes.c_int,
+                                     ctypes.c_char_p, ctypes.c_uint]
+                function.restype = ctypes.c_int
+                _renameat2 = function
+            except (OSError, AttributeError):
+                pass
+    if not _renameat2:
+        return False
+    at_fdcwd, rename_exchange = -100, 2
+    if _renameat2(at_fdcwd, os.fsencode(first), at_fdcwd, os.fsencode(second), rename_exchange) == 0:
+        return True
+    code = ctypes.get_errno()
+    if code in (errno.EINVAL, errno.ENOSYS, errno.ENOTSUP, errno.EPERM, errno.EXDEV):
+        return False  # not supported by this kernel or file system
+    raise OSError(code, os.strerror(code), first, None, second)
+
+
+_renameat2: Any = None
 
 
 def _remove(path: str) -> None:
