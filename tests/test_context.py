@@ -91,3 +91,26 @@ def test_exchange_swaps_two_directories_or_says_it_cannot(tmp_path):
         assert os.listdir(first) == ["b"] and os.listdir(second) == ["a"]
     else:  # no renameat2 here: nothing may have moved
         assert os.listdir(first) == ["a"] and os.listdir(second) == ["b"]
+
+
+def test_a_test_skipped_while_recording_keeps_its_old_recordings(tmp_path):
+    import unittest
+
+    from placebo_unittest import PlaceboTestCase
+
+    class Case(PlaceboTestCase):
+        placebo_dir = str(tmp_path)
+        placebo_mode = "record"
+
+        def test_it(self):
+            self.save_response("sts", "GetCallerIdentity", {"UserId": "new"}, persist=True)
+            self.skipTest("not today")
+
+    target = tmp_path / "Case.test_it"
+    record_run(target, "old")
+    result = unittest.TestResult()
+    Case("test_it").run(result)
+    assert [reason for _test, reason in result.skipped] == ["not today"]
+    assert result.wasSuccessful()
+    assert '"old"' in contents(target)["sts.GetCallerIdentity_1.json"]
+    assert sorted(os.listdir(tmp_path)) == ["Case.test_it"]
