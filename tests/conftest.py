@@ -84,6 +84,20 @@ def no_network():
         yield
 
 
+PLACEBO_VARIABLES = ("PLACEBO_MODE", "PLACEBO_DIR", "PLACEBO_FORMAT", "PLACEBO_PROFILE")
+
+
+@pytest.fixture
+def clean_placebo_env():
+    """None of placebo_unittest's variables set; os.environ restored afterwards."""
+    from unittest import mock
+
+    with mock.patch.dict(os.environ):
+        for name in PLACEBO_VARIABLES:
+            os.environ.pop(name, None)
+        yield
+
+
 @pytest.fixture(params=["UTC", "Asia/Kolkata"])
 def local_tz(request):
     """Run the test with this process's local time zone set to each of these."""

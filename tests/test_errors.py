@@ -4,7 +4,6 @@ import datetime as dt
 import json
 import logging
 import os
-from unittest import mock
 
 import pytest
 
@@ -27,11 +26,8 @@ LOG = logging.getLogger("placebo_unittest")
 
 
 @pytest.fixture(autouse=True)
-def clean_env():
-    with mock.patch.dict(os.environ):
-        for name in ("PLACEBO_MODE", "PLACEBO_DIR", "PLACEBO_FORMAT", "PLACEBO_PROFILE"):
-            os.environ.pop(name, None)
-        yield
+def clean_env(clean_placebo_env):
+    """Every test here starts with none of placebo_unittest's variables set."""
 
 
 @pytest.fixture

@@ -10,7 +10,6 @@ import datetime as dt
 import os
 import pickle
 import shutil
-from unittest import mock
 
 import placebo.pill
 import pytest
@@ -49,11 +48,8 @@ def snapshot(directory):
 
 
 @pytest.fixture(autouse=True)
-def clean_env():
-    with mock.patch.dict(os.environ):
-        for name in ("PLACEBO_MODE", "PLACEBO_DIR", "PLACEBO_FORMAT", "PLACEBO_PROFILE"):
-            os.environ.pop(name, None)
-        yield
+def clean_env(clean_placebo_env):
+    """Every test here starts with none of placebo_unittest's variables set."""
 
 
 @pytest.fixture
