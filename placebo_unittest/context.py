@@ -54,6 +54,9 @@ class PlaceboContext:
     ``clean_record`` a recording run writes into a staging directory that
     replaces ``directory`` completely when :meth:`finish` is told the test
     passed; when it failed, the attempt is kept in ``<directory>.failed``.
+    Without it, recording adds to ``directory``, which is created at the
+    start, as placebo's decorator does. ``legacy_types`` is passed to the
+    :class:`~placebo_unittest.Pill`.
     """
 
     def __init__(
@@ -69,6 +72,7 @@ class PlaceboContext:
         clean_record: bool = True,
         patch_default_session: bool = True,
         label: Optional[str] = None,
+        legacy_types: bool = False,
     ):
         settings = read_env()
         self.directory = os.path.abspath(os.fspath(directory))
@@ -82,6 +86,7 @@ class PlaceboContext:
         self.clean_record = clean_record
         self.patch_default_session = patch_default_session
         self.label = label or os.path.basename(self.directory)
+        self.legacy_types = legacy_types
         self.mode: Optional[Mode] = None
         self.session: Any = None
         self.pill: Optional[Pill] = None
@@ -100,8 +105,10 @@ class PlaceboContext:
         if mode is Mode.RECORD and self.clean_record:
             self._staging = "{}.recording-{}".format(self.directory, uuid.uuid4().hex[:12])
             data_path = self._staging
+        elif mode is Mode.RECORD:
+            os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
         pill = attach(session, data_path, record_format=self.record_format,
-                      on_exhausted=self.on_exhausted)
+                      on_exhausted=self.on_exhausted, legacy_types=self.legacy_types)
         pill.label = self.label
         if mode is Mode.RECORD:
             pill.record()

@@ -4,6 +4,12 @@ All botocore event wiring lives here, driven by the one table ``_WIRING``.
 Each client made by the attached session gets the three handlers once, when
 it is created; they then do whatever the pill's current mode says, so
 switching between record, playback and stop never re-registers anything.
+
+The handlers go through the same overridable methods as placebo's Pill, so a
+subclass written for placebo keeps working: every recorded response is handed
+to :meth:`Pill.save_response`, which asks :meth:`Pill.get_new_file_path`
+where to write, and every replayed one comes from :meth:`Pill.load_response`,
+which asks :meth:`Pill.get_next_file_path` what to read.
 """
 from __future__ import annotations
 
@@ -11,25 +17,24 @@ import fnmatch
 import itertools
 import logging
 import os
+import re
 import threading
 import weakref
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Set, Tuple, Union
+from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from .config import Mode, OnExhausted, RecordFormat, coerce, read_env
-from .errors import ConfigurationError
-from .errors import (
-    NotAttachedError,
-    PickleNotAllowedError,
-    RecordingExhaustedError,
-    RecordingNotFoundError,
-    UnserializableValueError,
-)
-from .naming import read_keys, recording_filename, recording_stem, service_key
-from .serializer import Loaded, Recording, dumps, encode, loads, materialize
+from .errors import ConfigurationError, NotAttachedError, PickleNotAllowedError, UnserializableValueError
+from . import messages
+from .naming import read_keys, recording_stem, service_key
+# placebo's pill module had these names, and code that wraps it uses them
+# (``pill.serialize`` in a subclass's save_response, say).
+from .placebo_format import Format, deserialize, get_deserializer, get_serializer, serialize  # noqa: F401
+from .serializer import Loaded, Recording, decode, dumps, encode, loads, materialize
 from .storage import RecordingStore
 
 __all__ = ["Pill", "FakeHttpResponse", "attach"]
 
+#: The logger placebo_unittest writes to (``pill.LOG``, as in placebo).
 LOG = logging.getLogger("placebo_unittest")
 _DEBUG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 _pill_ids = itertools.count(1)
@@ -39,7 +44,7 @@ _pill_ids = itertools.count(1)
 # before botocore's own after-call handlers and records what the wire gave;
 # the last handler on "after-call" then adds the members those handlers could
 # only get from the raw HTTP body (s3 GetBucketLocation's LocationConstraint),
-# and writes the file.
+# and hands the response to save_response.
 _WIRING = (
     ("before-call.*.*", "_before_call", "register_first"),
     ("after-call.*.*", "_after_call", "register_first"),
@@ -54,13 +59,15 @@ class FakeHttpResponse:
 
     ``raw`` is None, as for a response whose body has been consumed, so
     handlers that would re-parse the body skip; the recording already holds
-    what they produced.
+    what they produced. It is a class attribute, as code written for placebo
+    sets it there.
     """
+
+    raw: Any = None
 
     def __init__(self, status_code: int, headers: Optional[Dict[str, str]] = None):
         self.status_code = status_code
         self.headers = dict(headers or {})
-        self.raw = None
         self.content = b""
         self.text = ""
 
@@ -81,8 +88,18 @@ class Pill:
     ``"json"`` (the default, or ``$PLACEBO_FORMAT``) or ``"pickle"``;
     ``on_exhausted`` says what playback does once an operation's recordings
     have all been used: ``"cycle"`` back to the first (placebo's behaviour),
-    ``"repeat_last"``, or ``"error"``.
+    ``"repeat_last"``, or ``"error"``. With ``legacy_types`` a file written by
+    placebo (or another tool) gets the types the botocore model gives:
+    base64 strings in blob fields become bytes, ISO strings in timestamp
+    fields datetimes; without it they replay as placebo replays them.
+
+    Subclasses may override :meth:`save_response`, :meth:`load_response`,
+    :meth:`get_new_file_path`, :meth:`get_next_file_path`, :meth:`record`,
+    :meth:`playback` and :meth:`stop`, as they did placebo's Pill.
     """
+
+    #: The clients this pill watches (each pill has its own list).
+    clients: List[Any] = []
 
     def __init__(
         self,
@@ -90,6 +107,7 @@ class Pill:
         debug: bool = False,
         record_format: Optional[Union[str, RecordFormat]] = None,
         on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
+        legacy_types: bool = False,
     ):
         if debug:
             _enable_debug_logging()
@@ -97,17 +115,27 @@ class Pill:
             record_format = read_env().record_format or RecordFormat.JSON
         self._record_format = coerce(RecordFormat, record_format, "record_format")
         self._on_exhausted = coerce(OnExhausted, on_exhausted, "on_exhausted")
+        #: Put before the service in every file name: ``<prefix>.<service>.<Operation>_<N>``.
         self.prefix = prefix
+        self.debug = debug
+        self.legacy_types = bool(legacy_types)
+        extension = self._record_format.extension
+        #: Matches a recording's file name; its ``index`` group is the number.
+        self.filename_re = re.compile(r"^.+\..+_(?P<index>[0-9]+)\.{}$".format(re.escape(extension)))
+        self._filename_re = self.filename_re
+        self._serializer = get_serializer(extension)
+        #: ``"[prefix.]service.Operation"`` -> the number of the next call in playback.
+        self._index: Dict[str, int] = {}
+        #: The botocore events this pill acts on, in placebo's notation.
+        self.events: List[str] = []
         self._id = next(_pill_ids)
         self._pending_key = "placebo_unittest.pending.{}".format(self._id)
         self._mode: Optional[Mode] = None
         self._session: Any = None
         self._data_path: Optional[str] = None
         self._store: Optional[RecordingStore] = None
-        self._services: Tuple[str, ...] = ("*",)
-        self._operations: Tuple[str, ...] = ("*",)
-        self._calls: Dict[Tuple[str, str], int] = {}
-        self._used: Set[str] = set()
+        self._filters: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = [(("*",), ("*",))]
+        self._served: set = set()
         self._recorded: List[str] = []
         self._replayed = 0
         self._live_calls = 0
@@ -115,7 +143,8 @@ class Pill:
         self._queued: Dict[Tuple[str, str], List[Loaded]] = {}
         self._queue_count = 0
         self._lock = threading.Lock()
-        self.clients: List[Any] = []
+        self._local = threading.local()
+        self.clients = []
         #: Names the test (or code) using this pill in error messages, if set.
         self.label: Optional[str] = None
 
@@ -148,7 +177,7 @@ class Pill:
 
     @property
     def replayed(self) -> int:
-        """How many responses this pill has replayed."""
+        """How many calls this pill has answered from recordings or queued responses."""
         return self._replayed
 
     @property
@@ -215,19 +244,27 @@ class Pill:
         """Record from now on. ``services`` and ``operations`` (comma-separated
         strings or lists, ``*`` wildcards allowed) limit what is saved; other
         calls go through unrecorded. A service matches by its event name
-        (``elastic-load-balancing``), botocore name (``elb``) or endpoint prefix."""
+        (``elastic-load-balancing``), botocore name (``elb``) or endpoint prefix.
+        Called again while recording, it records what either call asked for,
+        as placebo's does."""
         self._attached()
-        self._services = _split(services) or ("*",)
-        self._operations = _split(operations) or ("*",)
+        chosen = (_split(services) or ("*",), _split(operations) or ("*",))
+        if self._mode is Mode.RECORD:
+            self._filters.append(chosen)
+        else:
+            self._filters = [chosen]
+            self.events = []
+        self.events.extend("after-call.{}.{}".format(s, o) for s in chosen[0] for o in chosen[1])
         self._mode = Mode.RECORD
-        LOG.debug("recording %s / %s", self._services, self._operations)
+        LOG.debug("recording %s / %s", chosen[0], chosen[1])
 
     def playback(self) -> None:
         """Replay recordings from now on, each operation starting again at ``_1``."""
         self._attached()
         with self._lock:
-            self._calls.clear()
-            self._used.clear()
+            self._index.clear()
+            self._served.clear()
+        self.events = ["before-call.*.*"]
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
 
@@ -246,6 +283,7 @@ class Pill:
         """Neither record nor replay: calls go to AWS as if no pill were attached."""
         LOG.debug("stopping, mode=%s", self._mode)
         self._mode = None
+        self.events = []
 
     def _attached(self) -> RecordingStore:
         """The recording store, or NotAttachedError if there is none yet."""
@@ -255,24 +293,45 @@ class Pill:
                 "data_path), or call pill.attach(session, data_path) first.")
         return self._store
 
+    def _is_default(self, name: str) -> bool:
+        """True unless a subclass (or the instance) replaced the method ``name``."""
+        return getattr(getattr(self, name), "__func__", None) is getattr(Pill, name)
+
     # -- event handlers ----------------------------------------------------
     def _before_call(self, model: Any, **kwargs: Any) -> Any:
         if self._mode is not Mode.PLAYBACK and not self._queued:
             return None
-        service_model = model.service_model
         operation = model.name
-        stems = [recording_stem(self.prefix, k) for k in read_keys(service_model)]
+        keys = read_keys(model.service_model)
         if self._queued:
-            queued = self._pop_queued(stems, operation)
+            queued = self._pop_queued([recording_stem(self.prefix, k) for k in keys], operation)
             if queued is not None:
                 status, data = materialize(queued, model.output_shape)
+                with self._lock:
+                    self._replayed += 1
                 return self._http_response(status, data), data
             if self._mode is not Mode.PLAYBACK:
                 return None
         store = self._attached()
-        stem = next((s for s in stems if store.has(s, operation)), stems[0])
-        status, data = self._next_response(stem, operation, model.output_shape)
-        return self._http_response(status, data), data
+        found = [k for k in keys if store.has(recording_stem(self.prefix, k), operation)]
+        if self._is_default("load_response") and self._is_default("get_next_file_path"):
+            services = found[:1] or list(keys[:1])
+        else:
+            services = found or list(keys)  # the subclass keeps files elsewhere: try each name
+        self._local.model = model
+        try:
+            for attempt, service in enumerate(services, 1):
+                try:
+                    response = self.load_response(service, operation)
+                    break
+                except OSError:
+                    if attempt == len(services):
+                        raise
+        finally:
+            self._local.model = None
+        with self._lock:
+            self._replayed += 1
+        return response
 
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
@@ -296,40 +355,41 @@ class Pill:
         for key in parsed:
             if key not in keys_before:
                 recording.add(key, parsed[key])
-        self._write(service_key(model.service_model), model.name, recording)
+        service = service_key(model.service_model)
+        if self._is_default("save_response"):
+            self._write(service, model.name, recording)
+        else:
+            # A copy: what the subclass changes is what gets saved, never what the caller sees.
+            self.save_response(service, model.name, decode(recording), recording.status_code)
 
     def _wants(self, model: Any) -> bool:
         service_model = model.service_model
-        if self._services != ("*",):
-            names = (
-                service_model.service_id.hyphenize(),
-                service_model.service_name,
-                service_model.endpoint_prefix,
-            )
-            if not any(fnmatch.fnmatchcase(n, p) for n in names for p in self._services):
-                return False
-        if self._operations != ("*",):
-            if not any(fnmatch.fnmatchcase(model.name, p) for p in self._operations):
-                return False
-        return True
+        names = None
+        for services, operations in self._filters:
+            if services != ("*",):
+                if names is None:
+                    names = (
+                        service_model.service_id.hyphenize(),
+                        service_model.service_name,
+                        service_model.endpoint_prefix,
+                    )
+                if not any(fnmatch.fnmatchcase(n, p) for n in names for p in services):
+                    continue
+            if operations != ("*",) and not any(fnmatch.fnmatchcase(model.name, p) for p in operations):
+                continue
+            return True
+        return False
 
-    # -- files -----------------------------------------------------------
-    def _write(self, service: str, operation: str, recording: Recording) -> str:
-        self._attached()
-        payload = dumps(recording, self._record_format.value)
-        path = self._attached().save(
-            recording_stem(self.prefix, service), operation, payload, self._record_format.extension
-        )
-        with self._lock:
-            self._recorded.append(path)
-        return path
-
+    # -- recording: the overridable steps ----------------------------------
     def save_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> str:
         """Store ``response_data`` as the next recorded response of
         ``service.operation`` and return the file's path. ``service`` is the
         name used in file names (botocore's endpoint prefix: ``ec2``,
         ``monitoring``); ``http_response`` is the HTTP status code. Responses
-        saved for one operation are replayed in the order they were saved."""
+        saved for one operation are replayed in the order they were saved.
+
+        While recording, every response passes through here (as a copy the
+        override may change), so a subclass can scrub or redirect it."""
         LOG.debug("save_response: %s.%s", service, operation)
         try:
             recording = encode(response_data, http_response)
@@ -338,6 +398,95 @@ class Pill:
             raise
         return self._write(service, operation, recording)
 
+    def get_new_file_path(self, service: str, operation: str) -> str:
+        """The path the next recording of ``service.operation`` would be written to."""
+        store = self._attached()
+        stem = recording_stem(self.prefix, service)
+        return store.path(stem, operation, store.next_number(stem, operation), self._record_format.extension)
+
+    def _write(self, service: str, operation: str, recording: Recording) -> str:
+        store = self._attached()
+        payload = dumps(recording, self._record_format.value)
+        if self._is_default("get_new_file_path"):
+            # The store numbers the file as it creates it, so concurrent writers never collide.
+            path = store.save(recording_stem(self.prefix, service), operation, payload,
+                              self._record_format.extension)
+        else:
+            path = store.save_as(os.fspath(self.get_new_file_path(service, operation)), payload)
+        with self._lock:
+            self._recorded.append(path)
+        return path
+
+    # -- playback: the overridable steps -----------------------------------
+    def load_response(self, service: str, operation: str) -> Tuple[FakeHttpResponse, Any]:
+        """The next recorded ``(http_response, data)`` of ``service.operation``:
+        the file :meth:`get_next_file_path` names, read and checked."""
+        store = self._attached()
+        found = self.get_next_file_path(service, operation)
+        if isinstance(found, (str, os.PathLike)):  # a subclass that returns only the path
+            path, file_format = os.fspath(found), os.path.splitext(found)[1].lstrip(".")
+        else:
+            path, file_format = os.fspath(found[0]), found[1]
+        if file_format == RecordFormat.PICKLE.value and self._record_format is not RecordFormat.PICKLE:
+            raise PickleNotAllowedError(
+                "{} is a pickle file, and pickle files are loaded only when you choose "
+                "pickle, because loading one runs code. If you trust it, pass "
+                "record_format='pickle'.".format(path),
+                service=service, operation=operation, path=path)
+        loaded = store.load_path(path, file_format)
+        model = getattr(self._local, "model", None)
+        shape = model.output_shape if self.legacy_types and model is not None and model.name == operation else None
+        status, data = materialize(loaded, shape)
+        with self._lock:
+            self._served.add(path)
+        LOG.debug("replayed %s", path)
+        return self._http_response(status, data), data
+
+    def get_next_file_path(self, service: str, operation: str) -> Tuple[str, str]:
+        """``(path, format)`` of the recording that answers the next call of
+        ``service.operation``, following ``on_exhausted`` past the last one.
+        Raises :class:`~placebo_unittest.errors.RecordingNotFoundError` (a
+        ``FileNotFoundError``) when there is none."""
+        store = self._attached()
+        stem = recording_stem(self.prefix, service)
+        base = "{}.{}".format(stem, operation)
+        with self._lock:
+            call = self._index.get(base, 1)
+            self._index[base] = call + 1
+        count = store.count(stem, operation)
+        number = call
+        extension = self._record_format.extension
+        if call > count:
+            if count == 0:
+                error = messages.not_found(store, self.label, self.prefix, stem, operation, call, extension)
+            elif self._on_exhausted is OnExhausted.ERROR:
+                error = messages.exhausted(store, self.label, self.prefix, stem, operation, call, count,
+                                           extension)
+            else:
+                error = None
+                number = (call - 1) % count + 1 if self._on_exhausted is OnExhausted.CYCLE else count
+            if error is not None:
+                with self._lock:
+                    self._missing.append(error.path)
+                raise error
+        extensions = store.extensions(stem, operation, number)
+        order: Sequence[str] = ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
+        chosen = next((e for e in order if e in extensions), None)
+        if chosen is None:
+            raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
+        return store.path(stem, operation, number, chosen), chosen
+
+    @staticmethod
+    def find_file_format(file_name: str) -> Tuple[Optional[str], Optional[str]]:
+        """``(path, format)`` of ``file_name`` plus the first extension that
+        exists (``.json``, then ``.pickle``), or ``(None, None)``."""
+        for file_format in Format.ALLOWED:
+            file_path = "{}.{}".format(file_name, file_format)
+            if os.path.exists(file_path):
+                return file_path, file_format
+        return None, None
+
+    # -- in-memory responses -----------------------------------------------
     def queue_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> None:
         """Answer the next ``service.operation`` call with ``response_data``,
         from memory: nothing is written. Queued responses answer before
@@ -366,18 +515,12 @@ class Pill:
                     return queue.pop(0)
         return None
 
-    def load_response(self, service: str, operation: str) -> Tuple[FakeHttpResponse, Any]:
-        """The next recorded ``(http_response, data)`` of ``service.operation``."""
-        self._attached()
-        status, data = self._next_response(recording_stem(self.prefix, service), operation, None)
-        return self._http_response(status, data), data
-
     def unused_recordings(self) -> List[str]:
         """Recordings in :attr:`data_path` not replayed since :meth:`playback` was called."""
-        self._attached()
+        store = self._attached()
         with self._lock:
-            used = set(self._used)
-        return [p for p in self._attached().all_paths() if p not in used]
+            served = set(self._served)
+        return [p for p in store.all_paths() if p not in served]
 
     @staticmethod
     def _http_response(status: int, data: Any) -> FakeHttpResponse:
@@ -388,109 +531,8 @@ class Pill:
                 headers = metadata["HTTPHeaders"]
         return FakeHttpResponse(status, headers)
 
-    def _next_response(self, stem: str, operation: str, output_shape: Any) -> Tuple[int, Any]:
-        store = self._attached()
-        with self._lock:
-            call = self._calls.get((stem, operation), 0) + 1
-            self._calls[(stem, operation)] = call
-        count = store.count(stem, operation)
-        number = call
-        if call > count:
-            if count == 0:
-                error = self._not_found(stem, operation, call)
-                with self._lock:
-                    self._missing.append(error.path)
-                raise error
-            if self._on_exhausted is OnExhausted.CYCLE:
-                number = (call - 1) % count + 1
-            elif self._on_exhausted is OnExhausted.REPEAT_LAST:
-                number = count
-            else:
-                error = self._exhausted(stem, operation, call, count)
-                with self._lock:
-                    self._missing.append(error.path)
-                raise error
-        extensions = store.extensions(stem, operation, number)
-        if self._record_format is RecordFormat.PICKLE:
-            order: Sequence[str] = ("pickle", "json")
-        else:
-            order = ("json",)
-        extension = next((e for e in order if e in extensions), None)
-        if extension is None:
-            raise self._pickle_refused(stem, operation, call, number)
-        loaded = store.load(stem, operation, number, extension)
-        result = materialize(loaded, output_shape)
-        with self._lock:
-            self._used.add(loaded.path)
-            self._replayed += 1
-        LOG.debug("replayed %s", loaded.path)
-        return result
-
-    # -- messages --------------------------------------------------------
-    def _describe(self, stem: str, operation: str, number: int) -> Tuple[str, str, List[str]]:
-        """The path looked for, a sentence on what exists instead, and the names that do."""
-        path = self._attached().path(stem, operation, number, self._record_format.extension)
-        existing = self._attached().names_for(operation)
-        if existing:
-            listing = "Recordings of {} in that directory: {}.".format(operation, ", ".join(existing))
-        elif not os.path.isdir(self._attached().directory):
-            listing = "The directory {} does not exist.".format(self._data_path)
-        else:
-            listing = "There are no recordings of {} in that directory.".format(operation)
-        return path, listing, existing
-
-    def _not_found(self, stem: str, operation: str, call: int) -> RecordingNotFoundError:
-        path, listing, existing = self._describe(stem, operation, call)
-        message = self._who() + (
-            "No recorded response for call {call} of {stem}.{op}: {path} does not exist. "
-            "{listing} To record it, run this code once in record mode against AWS or a "
-            "local endpoint (pill.record(); for a PlaceboTestCase or @placebo_session test, "
-            "PLACEBO_MODE=record or python -m placebo_unittest --record); "
-            "or add a response with pill.save_response({service!r}, {op!r}, {{...}})."
-        ).format(call=call, stem=stem, op=operation, path=path, listing=listing,
-                 service=self._service_of(stem))
-        return RecordingNotFoundError(
-            message, service=self._service_of(stem), operation=operation,
-            call_number=call, path=path, existing=existing,
-        )
-
-    def _exhausted(self, stem: str, operation: str, call: int, count: int) -> RecordingExhaustedError:
-        path, _listing, existing = self._describe(stem, operation, call)
-        last = recording_filename(None, stem, operation, count, self._record_format.extension)
-        message = self._who() + (
-            "Call {call} of {stem}.{op} has no recording: only {count} responses are "
-            "recorded (up to {last}), and on_exhausted is 'error'. Record the test again "
-            "if the code now makes more calls, or choose on_exhausted='cycle' or "
-            "'repeat_last'."
-        ).format(call=call, stem=stem, op=operation, count=count, last=last)
-        return RecordingExhaustedError(
-            message, service=self._service_of(stem), operation=operation,
-            call_number=call, path=path, existing=existing,
-        )
-
-    def _pickle_refused(self, stem: str, operation: str, call: int, number: int) -> RecordingNotFoundError:
-        pickle_path = self._attached().path(stem, operation, number, "pickle")
-        message = self._who() + (
-            "Call {call} of {stem}.{op} is recorded only as {path}, and pickle files are "
-            "loaded only when you choose pickle, because loading one runs code. If you "
-            "trust the file, pass record_format='pickle' to attach() or set "
-            "PLACEBO_FORMAT=pickle."
-        ).format(call=call, stem=stem, op=operation, path=pickle_path)
-        return PickleNotAllowedError(
-            message, service=self._service_of(stem), operation=operation,
-            call_number=call, path=pickle_path, existing=self._attached().names_for(operation),
-        )
-
-    def _who(self) -> str:
-        return "{}: ".format(self.label) if self.label else ""
-
-    def _service_of(self, stem: str) -> str:
-        if self.prefix and stem.startswith(self.prefix + "."):
-            return stem[len(self.prefix) + 1:]
-        return stem
-
     def __repr__(self) -> str:
-        return "<Pill mode={} data_path={!r}>".format(self._mode, self._data_path)
+        return "<{} mode={} data_path={!r}>".format(type(self).__name__, self._mode, self._data_path)
 
 
 def _enable_debug_logging() -> None:
@@ -509,6 +551,7 @@ def attach(
     debug: bool = False,
     record_format: Optional[Union[str, RecordFormat]] = None,
     on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
+    legacy_types: bool = False,
 ) -> Pill:
     """Attach a new :class:`Pill` to ``session`` and return it.
 
@@ -518,6 +561,7 @@ def attach(
     """
     if data_path is None:
         data_path = read_env().directory or os.path.join(os.getcwd(), "placebo")
-    pill = Pill(prefix=prefix, debug=debug, record_format=record_format, on_exhausted=on_exhausted)
+    pill = Pill(prefix=prefix, debug=debug, record_format=record_format, on_exhausted=on_exhausted,
+                legacy_types=legacy_types)
     pill.attach(session, data_path)
     return pill

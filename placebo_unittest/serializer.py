@@ -16,9 +16,14 @@ side by side as two code points (JSON would join them into one character).
 With it every value comes back with its type.
 
 Files without that section (written by placebo or by wrappers such as
-cloud-custodian's) are read as placebo reads them, plus: base64 strings become
-bytes, and ISO strings become datetimes, where the operation's output shape in
+cloud-custodian's) are read as placebo reads them. When the caller passes the
+operation's output shape to :func:`materialize` (the Pill's ``legacy_types``
+option), base64 strings also become bytes, and ISO strings datetimes, where
 the botocore model says blob or timestamp.
+
+placebo's own serializer API (``serialize``, ``deserialize``, ``Format``,
+``get_serializer``, ``get_deserializer``, ``utc``) is importable from here
+too, for code written against ``placebo.serializer``.
 """
 from __future__ import annotations
 
@@ -35,8 +40,21 @@ from botocore.response import StreamingBody
 from dateutil.tz import tzutc
 
 from .errors import CorruptRecordingError, UnserializableValueError
+from .placebo_format import (  # placebo's public serializer names, for code that imports them
+    UTC,
+    Format,
+    deserialize,
+    get_deserializer,
+    get_serializer,
+    serialize,
+    utc,
+)
 
-__all__ = ["Recording", "encode", "dumps", "loads", "materialize", "FORMAT_VERSION"]
+__all__ = [
+    "Recording", "encode", "decode", "dumps", "loads", "materialize", "FORMAT_VERSION",
+    # placebo 0.10.0's API (see placebo_unittest.placebo_format)
+    "serialize", "deserialize", "Format", "get_serializer", "get_deserializer", "utc", "UTC",
+]
 
 FORMAT_VERSION = 1
 SECTION = "placebo_unittest"
@@ -158,13 +176,17 @@ def _show(path: Path) -> str:
     return "data" + "".join("[{!r}]".format(p) for p in path)
 
 
+def decode(recording: Recording) -> Any:
+    """A fresh copy of the response ``recording`` holds, every value with its type."""
+    return _Decoder(recording.types).decode(json.loads(json.dumps(recording.tree)))
+
+
 def dumps(recording: Recording, record_format: str) -> bytes:
     """The bytes of a recording file. The same response always gives the same bytes."""
     if record_format == "pickle":
         # Decode a copy made through JSON: which objects are shared (and so how
         # pickle writes them) then depends only on the values, not on the caller.
-        tree = json.loads(json.dumps(recording.tree))
-        data = _Decoder(recording.types).decode(tree)
+        data = decode(recording)
         return pickle.dumps(
             {"status_code": recording.status_code, "data": data}, protocol=4
         )

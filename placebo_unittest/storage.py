@@ -92,9 +92,16 @@ class RecordingStore:
     def path(self, stem: str, operation: str, number: int, extension: str) -> str:
         return os.path.join(self.directory, recording_filename(None, stem, operation, number, extension))
 
+    def next_number(self, stem: str, operation: str) -> int:
+        """The number a new recording of ``stem.operation`` would get now."""
+        return max(self._scan().get((stem, operation), {}), default=0) + 1
+
     # -- reading ---------------------------------------------------------
     def load(self, stem: str, operation: str, number: int, extension: str) -> Loaded:
-        path = self.path(stem, operation, number, extension)
+        return self.load_path(self.path(stem, operation, number, extension), extension)
+
+    def load_path(self, path: str, extension: str) -> Loaded:
+        """Read and check the recording at ``path`` once; later calls reuse it."""
         loaded = self._cache.get(path)
         if loaded is None:
             with open(path, "rb") as handle:
@@ -120,12 +127,51 @@ class RecordingStore:
             LOG.debug("recorded %s", path)
             return path
 
+    def save_as(self, path: str, payload: bytes) -> str:
+        """Write ``payload`` at exactly ``path`` (a path a Pill subclass chose),
+        replacing any file there, atomically; return the path."""
+        with self._lock:
+            directory = os.path.dirname(path)
+            if directory:
+                os.makedirs(directory, exist_ok=True)
+            _write_replacing(path, payload)
+            self._cache.pop(path, None)
+            parsed = parse_recording_filename(os.path.basename(path))
+            if parsed is not None and _same_directory(directory, self.directory):
+                slot = self._scan().setdefault((parsed.stem, parsed.operation), {})
+                extensions = slot.setdefault(parsed.number, [])
+                if parsed.extension not in extensions:
+                    extensions.append(parsed.extension)
+            LOG.debug("recorded %s", path)
+            return path
+
+
+def _same_directory(first: str, second: str) -> bool:
+    return os.path.abspath(first or os.curdir) == os.path.abspath(second or os.curdir)
+
+
+def _temporary_beside(path: str) -> str:
+    directory, name = os.path.split(path)
+    return os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
+
+
+def _write_replacing(path: str, payload: bytes) -> None:
+    """Atomically put ``payload`` at ``path``, replacing what is there."""
+    temporary = _temporary_beside(path)
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(payload)
+        os.replace(temporary, path)
+    finally:
+        if os.path.exists(temporary):
+            os.unlink(temporary)
+
 
 def _write_new(path: str, payload: bytes) -> bool:
     """Atomically create ``path`` holding ``payload``; False if it already exists."""
-    directory, name = os.path.split(path)
     # Not tempfile.mkstemp: its files are mode 0600, and recordings are shared files.
-    temporary = os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
+    temporary = _temporary_beside(path)
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:

@@ -46,6 +46,10 @@ class PlaceboMixin:
         or ``"repeat_last"``.
     ``placebo_on_unused``
         Recordings never replayed: ``"fail"`` (default), ``"warn"`` or ``"ignore"``.
+    ``placebo_legacy_types``
+        Files written by placebo or other tools get the types the botocore
+        model says (bytes for blobs, datetimes for ISO timestamps); default
+        True. Set it to False to replay them exactly as placebo did.
     """
 
     #: On the class: the mode to run in. On a running test: the mode it runs
@@ -57,6 +61,7 @@ class PlaceboMixin:
     placebo_record_format: Optional[str] = None
     placebo_on_exhausted: str = OnExhausted.ERROR.value
     placebo_on_unused: str = OnUnused.FAIL.value
+    placebo_legacy_types: bool = True
 
     session: Any
     pill: Pill
@@ -102,6 +107,7 @@ class PlaceboMixin:
             on_exhausted=cls.placebo_on_exhausted,
             on_unused=cls.placebo_on_unused,
             label=self.id(),  # type: ignore[attr-defined]
+            legacy_types=cls.placebo_legacy_types,
         )
         self.session = context.start()
         self.pill = context.pill  # type: ignore[assignment]

@@ -57,12 +57,13 @@ def replay(tmp_path, no_network_here):
     """replay(kind, prefix=None) -> a session whose clients replay the copied fixtures."""
     made = []
 
-    def start(kind, prefix=None, **kwargs):
+    def start(kind, prefix=None, legacy_types=True, **kwargs):
         directory = str(tmp_path / kind)
         if not os.path.isdir(directory):
             shutil.copytree(os.path.join(FIXTURES, kind), directory)
         session = fast_session()
-        pill = placebo_unittest.attach(session, directory, prefix=prefix, **kwargs)
+        pill = placebo_unittest.attach(session, directory, prefix=prefix, legacy_types=legacy_types,
+                                       **kwargs)
         pill.playback()
         made.append((directory, snapshot(directory)))
         return session
