@@ -177,7 +177,7 @@ class Pill:
 
     @property
     def replayed(self) -> int:
-        """How many calls this pill has answered from recordings or queued responses."""
+        """How many calls this pill has answered from recordings (queued responses not counted)."""
         return self._replayed
 
     @property
@@ -307,8 +307,6 @@ class Pill:
             queued = self._pop_queued([recording_stem(self.prefix, k) for k in keys], operation)
             if queued is not None:
                 status, data = materialize(queued, model.output_shape)
-                with self._lock:
-                    self._replayed += 1
                 return self._http_response(status, data), data
             if self._mode is not Mode.PLAYBACK:
                 return None

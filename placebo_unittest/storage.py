@@ -7,12 +7,13 @@ leaves whole recordings or none, and two writers never overwrite each other.
 """
 from __future__ import annotations
 
+import contextlib
 import errno
 import logging
 import os
 import threading
 import uuid
-from typing import Dict, List, Optional, Tuple
+from typing import Dict, Iterator, List, Optional, Tuple
 
 from .naming import parse_recording_filename, recording_filename
 from .serializer import Loaded, loads
@@ -150,32 +151,32 @@ def _same_directory(first: str, second: str) -> bool:
     return os.path.abspath(first or os.curdir) == os.path.abspath(second or os.curdir)
 
 
-def _temporary_beside(path: str) -> str:
+@contextlib.contextmanager
+def _staged(path: str, payload: bytes) -> Iterator[str]:
+    """A temporary file beside ``path`` holding ``payload``; removed on the way
+    out unless it was renamed into place."""
     directory, name = os.path.split(path)
-    return os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
-
-
-def _write_replacing(path: str, payload: bytes) -> None:
-    """Atomically put ``payload`` at ``path``, replacing what is there."""
-    temporary = _temporary_beside(path)
+    temporary = os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
+    # Not tempfile.mkstemp: its files are mode 0600, and recordings are shared files.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:
         with os.fdopen(fd, "wb") as handle:
             handle.write(payload)
-        os.replace(temporary, path)
+        yield temporary
     finally:
         if os.path.exists(temporary):
             os.unlink(temporary)
 
 
+def _write_replacing(path: str, payload: bytes) -> None:
+    """Atomically put ``payload`` at ``path``, replacing what is there."""
+    with _staged(path, payload) as temporary:
+        os.replace(temporary, path)
+
+
 def _write_new(path: str, payload: bytes) -> bool:
     """Atomically create ``path`` holding ``payload``; False if it already exists."""
-    # Not tempfile.mkstemp: its files are mode 0600, and recordings are shared files.
-    temporary = _temporary_beside(path)
-    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(payload)
+    with _staged(path, payload) as temporary:
         try:
             os.link(temporary, path)
         except FileExistsError:
@@ -187,6 +188,3 @@ def _write_new(path: str, payload: bytes) -> bool:
                 return False
             os.replace(temporary, path)
         return True
-    finally:
-        if os.path.exists(temporary):
-            os.unlink(temporary)
