@@ -14,7 +14,7 @@ from typing import Mapping, Optional, Type, TypeVar, Union
 
 from .errors import ConfigurationError, UnknownFormatError
 
-__all__ = ["Mode", "RecordFormat", "OnExhausted", "OnUnused", "Settings", "read_env", "coerce"]
+__all__ = ["Mode", "RecordFormat", "OnExhausted", "OnUnused", "Match", "Settings", "read_env", "coerce"]
 
 
 class _Choice(str, enum.Enum):
@@ -58,6 +58,20 @@ class OnUnused(_Choice):
     IGNORE = "ignore"
 
 
+class Match(_Choice):
+    """How playback checks the parameters of each call against the recorded ones.
+
+    ``order`` serves recordings in order and checks nothing (placebo's way);
+    ``verify`` serves them in order and fails a call whose parameters differ
+    from the recorded ones; ``params`` serves the first unused recording whose
+    parameters match, whatever the order of the calls.
+    """
+
+    ORDER = "order"
+    VERIFY = "verify"
+    PARAMS = "params"
+
+
 E = TypeVar("E", bound=_Choice)
 
 
@@ -82,11 +96,12 @@ class Settings:
     record_format: Optional[RecordFormat] = None
     profile: Optional[str] = None
     region: Optional[str] = None
+    match: Optional[Match] = None
 
 
 def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
-    ``PLACEBO_PROFILE`` and ``AWS_DEFAULT_REGION``.
+    ``PLACEBO_PROFILE``, ``PLACEBO_MATCH`` and ``AWS_DEFAULT_REGION``.
 
     Empty values count as unset. Invalid values raise
     :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
@@ -99,6 +114,7 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
 
     mode = get("PLACEBO_MODE")
     record_format = get("PLACEBO_FORMAT")
+    match = get("PLACEBO_MATCH")
     return Settings(
         mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
         directory=get("PLACEBO_DIR"),
@@ -107,4 +123,5 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         else None,
         profile=get("PLACEBO_PROFILE"),
         region=get("AWS_DEFAULT_REGION"),
+        match=coerce(Match, match, "PLACEBO_MATCH") if match else None,
     )

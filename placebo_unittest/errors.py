@@ -18,6 +18,9 @@ __all__ = [
     "PickleNotAllowedError",
     "CorruptRecordingError",
     "UnserializableValueError",
+    "InvalidResponseError",
+    "UnknownOperationError",
+    "RedactionError",
 ]
 
 
@@ -108,3 +111,33 @@ class UnserializableValueError(PlaceboError, TypeError):
         if where:
             message = "{}: {}".format(where, message)
         super().__init__(message)
+
+
+class InvalidResponseError(PlaceboError, ValueError):
+    """A response given by hand doesn't fit botocore's model of its operation.
+
+    ``service`` is botocore's name for the service, ``operation`` the
+    operation's name, and ``problems`` one sentence per thing that is wrong.
+    """
+
+    def __init__(self, service: str, operation: str, problems: Sequence[str], headline: str = ""):
+        self.service = service
+        self.operation = operation
+        self.problems = list(problems)
+        if not headline:
+            headline = "The response given for {} {} doesn't fit botocore's model of it".format(
+                service, operation)
+        super().__init__(headline + ":\n" + "\n".join("  - " + problem for problem in self.problems))
+
+
+class UnknownOperationError(InvalidResponseError):
+    """An operation name that the service doesn't have (a typo, usually)."""
+
+    def __init__(self, service: str, operation: str, suggestion: str):
+        super().__init__(service, operation, [suggestion],
+                         headline="{} has no operation {!r}".format(service, operation))
+
+
+class RedactionError(PlaceboError, ValueError):
+    """A redactor can't redact a value safely, so the response is not written."""
+

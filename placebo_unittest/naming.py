@@ -16,7 +16,6 @@ package.
 """
 from __future__ import annotations
 
-import os
 import re
 import threading
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -63,7 +62,6 @@ def service_key(service_model: ServiceModel) -> str:
 
 _owners: Dict[str, Optional[str]] = {}
 _owners_lock = threading.Lock()
-_loader = None
 
 
 def _prefix_owner_prefix(prefix: str) -> Optional[str]:
@@ -75,18 +73,17 @@ def _prefix_owner_prefix(prefix: str) -> Optional[str]:
         return _owners[prefix]
     except KeyError:
         pass
-    global _loader
     with _owners_lock:
         if prefix not in _owners:
             from botocore.exceptions import DataNotFoundError
-            from botocore.loaders import create_loader
 
-            if _loader is None:
-                _loader = create_loader(os.environ.get("AWS_DATA_PATH"))
+            from .models import loader  # the package's one loader (models needs this module)
+
+            models_loader = loader()
             owner: Optional[str] = None
-            if prefix in _loader.list_available_services("service-2"):
+            if prefix in models_loader.list_available_services("service-2"):
                 try:
-                    metadata = _loader.load_service_model(prefix, "service-2")["metadata"]
+                    metadata = models_loader.load_service_model(prefix, "service-2")["metadata"]
                     owner = metadata.get("endpointPrefix")
                 except DataNotFoundError:
                     owner = None

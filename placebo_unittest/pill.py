@@ -22,13 +22,24 @@ import threading
 import weakref
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
-from .config import Mode, OnExhausted, RecordFormat, coerce, read_env
-from .errors import ConfigurationError, NotAttachedError, PickleNotAllowedError, UnserializableValueError
-from . import messages
+from . import calls as _calls
+from . import messages, replay
+from .calls import Call, CallLog, copy_params
+from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
+from .errors import (
+    ConfigurationError,
+    NotAttachedError,
+    PickleNotAllowedError,
+    RecordingNotFoundError,
+    UnserializableValueError,
+)
+from .matching import IgnoreLike, compile_ignore, normalize
 from .naming import read_keys, recording_stem, service_key
 # placebo's pill module had these names, and code that wraps it uses them
 # (``pill.serialize`` in a subclass's save_response, say).
 from .placebo_format import Format, deserialize, get_deserializer, get_serializer, serialize  # noqa: F401
+from .redaction import AccountIdAnonymizer, RedactSpec, redact_response, resolve_redactors
+from .redaction import get_operation_model as _operation_model
 from .serializer import Loaded, Recording, decode, dumps, encode, loads, materialize
 from .storage import RecordingStore
 
@@ -39,13 +50,16 @@ LOG = logging.getLogger("placebo_unittest")
 _DEBUG_FORMAT = "%(asctime)s - %(name)s - %(levelname)s - %(message)s"
 _pill_ids = itertools.count(1)
 
-# (event, Pill method, how it is registered). before-call returns a recorded
-# response, which makes botocore skip the HTTP request. after-call.*.* runs
+# (event, Pill method, how it is registered). provide-client-params sees the
+# parameters as the caller passed them, before botocore adds anything.
+# before-call returns a recorded response, which makes botocore skip the HTTP
+# request. after-call.*.* runs
 # before botocore's own after-call handlers and records what the wire gave;
 # the last handler on "after-call" then adds the members those handlers could
 # only get from the raw HTTP body (s3 GetBucketLocation's LocationConstraint),
 # and hands the response to save_response.
 _WIRING = (
+    ("provide-client-params.*.*", "_capture_params", "register_first"),
     ("before-call.*.*", "_before_call", "register_first"),
     ("after-call.*.*", "_after_call", "register_first"),
     ("after-call", "_after_call_done", "register_last"),
@@ -93,6 +107,18 @@ class Pill:
     base64 strings in blob fields become bytes, ISO strings in timestamp
     fields datetimes; without it they replay as placebo replays them.
 
+    ``match`` says how playback checks each call's parameters against the
+    recorded ones: ``"order"`` (placebo's way, the default, or
+    ``$PLACEBO_MATCH``), ``"verify"`` or ``"params"`` (see
+    :class:`~placebo_unittest.Match`); ``ignore_params`` names parameters left
+    out of the comparison (see :func:`~placebo_unittest.matching.compile_ignore`).
+    ``redact`` lists what is removed from responses and requests before they
+    are written (default: every secret; see
+    :func:`~placebo_unittest.redaction.resolve_redactors`), and
+    ``anonymize_accounts`` (``True`` or a 12-digit id) replaces the recording
+    account's id with a fixed one. With ``validate``, responses saved by hand
+    with :meth:`save_response` are checked against the botocore model.
+
     Subclasses may override :meth:`save_response`, :meth:`load_response`,
     :meth:`get_new_file_path`, :meth:`get_next_file_path`, :meth:`record`,
     :meth:`playback` and :meth:`stop`, as they did placebo's Pill.
@@ -108,6 +134,11 @@ class Pill:
         record_format: Optional[Union[str, RecordFormat]] = None,
         on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
         legacy_types: bool = False,
+        match: Optional[Union[str, Match]] = None,
+        ignore_params: IgnoreLike = None,
+        redact: RedactSpec = True,
+        anonymize_accounts: Union[bool, str] = False,
+        validate: bool = False,
     ):
         if debug:
             _enable_debug_logging()
@@ -119,6 +150,18 @@ class Pill:
         self.prefix = prefix
         self.debug = debug
         self.legacy_types = bool(legacy_types)
+        self.validate = bool(validate)
+        if match is None:
+            match = read_env().match or Match.ORDER
+        self._match = coerce(Match, match, "match")
+        self._ignore = compile_ignore(ignore_params)
+        self._redactors = resolve_redactors(redact)
+        self._anonymizer: Optional[AccountIdAnonymizer] = None
+        if anonymize_accounts:
+            replacement = anonymize_accounts if isinstance(anonymize_accounts, str) else None
+            self._anonymizer = (AccountIdAnonymizer(replacement=replacement) if replacement
+                                else AccountIdAnonymizer())
+            self._redactors.append(self._anonymizer)
         extension = self._record_format.extension
         #: Matches a recording's file name; its ``index`` group is the number.
         self.filename_re = re.compile(r"^.+\..+_(?P<index>[0-9]+)\.{}$".format(re.escape(extension)))
@@ -130,6 +173,12 @@ class Pill:
         self.events: List[str] = []
         self._id = next(_pill_ids)
         self._pending_key = "placebo_unittest.pending.{}".format(self._id)
+        self._params_key = "placebo_unittest.params.{}".format(self._id)
+        self._stored_key = "placebo_unittest.request.{}".format(self._id)
+        self._calls = CallLog()
+        self._used_numbers: Dict[Tuple[str, str], set] = {}
+        self._choose_lock = threading.Lock()
+        self._expects_params = False
         self._mode: Optional[Mode] = None
         self._session: Any = None
         self._data_path: Optional[str] = None
@@ -189,6 +238,21 @@ class Pill:
     def missing(self) -> List[str]:
         """Paths playback looked for and did not find, in order."""
         return list(self._missing)
+
+    @property
+    def match(self) -> str:
+        """``"order"``, ``"verify"`` or ``"params"``."""
+        return self._match.value
+
+    @property
+    def calls(self) -> List[Call]:
+        """Every call made through this pill's clients, in order (see :class:`~placebo_unittest.Call`)."""
+        return list(self._calls)
+
+    def find_calls(self, service: Optional[str] = None, operation: Optional[str] = None) -> List[Call]:
+        """The calls to ``operation`` (``GetRole`` or ``get_role``) of
+        ``service`` (botocore's name: ``iam``); either may be left out."""
+        return self._calls.find(service, operation)
 
     # -- wiring ----------------------------------------------------------
     def attach(self, session: Any, data_path: str) -> None:
@@ -264,6 +328,7 @@ class Pill:
         with self._lock:
             self._index.clear()
             self._served.clear()
+            self._used_numbers.clear()
         self.events = ["before-call.*.*"]
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
@@ -298,15 +363,37 @@ class Pill:
         return getattr(getattr(self, name), "__func__", None) is getattr(Pill, name)
 
     # -- event handlers ----------------------------------------------------
-    def _before_call(self, model: Any, **kwargs: Any) -> Any:
+    def _capture_params(self, params: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
+        if context is None:
+            return
+        context[self._params_key] = copy_params(params)
+        mode = self._mode
+        if (
+            (mode is Mode.RECORD and self._wants(model))
+            or (mode is Mode.PLAYBACK and self._match is not Match.ORDER)
+            or self._expects_params
+        ):
+            # Now, before the upload reads any body: its digest is taken here.
+            context[self._stored_key] = replay.stored_form(model, params, self._redactors)
+
+    def _log(self, model: Any, context: Any, source: str, path: Optional[str]) -> None:
+        params = context.get(self._params_key) if context else None
+        self._calls.add(Call(model.service_model.service_name, model.name, params or {}, source, path))
+
+    def _before_call(self, model: Any, context: Any = None, **kwargs: Any) -> Any:
         if self._mode is not Mode.PLAYBACK and not self._queued:
             return None
         operation = model.name
         keys = read_keys(model.service_model)
+        live = context.get(self._stored_key) if context else None
         if self._queued:
             queued = self._pop_queued([recording_stem(self.prefix, k) for k in keys], operation)
             if queued is not None:
+                replay.check(queued, live, self._ignore, service=keys[0], operation=operation,
+                             call=len(self._calls.find(model.service_model.service_name, operation)) + 1,
+                             label=self.label)
                 status, data = materialize(queued, model.output_shape)
+                self._log(model, context, _calls.QUEUED, queued.path)
                 return self._http_response(status, data), data
             if self._mode is not Mode.PLAYBACK:
                 return None
@@ -316,7 +403,8 @@ class Pill:
             services = found[:1] or list(keys[:1])
         else:
             services = found or list(keys)  # the subclass keeps files elsewhere: try each name
-        self._local.model = model
+        self._local.call = (model, live)
+        self._local.served = None
         try:
             for attempt, service in enumerate(services, 1):
                 try:
@@ -326,9 +414,10 @@ class Pill:
                     if attempt == len(services):
                         raise
         finally:
-            self._local.model = None
+            self._local.call = None
         with self._lock:
             self._replayed += 1
+        self._log(model, context, _calls.RECORDING, self._local.served)
         return response
 
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
@@ -337,6 +426,7 @@ class Pill:
         if self._mode is not Mode.RECORD or context is None or not self._wants(model):
             with self._lock:
                 self._live_calls += 1  # went to AWS and is not being recorded
+            self._log(model, context, _calls.LIVE, None)
             return
         try:
             recording = encode(parsed, getattr(http_response, "status_code", 200))
@@ -353,12 +443,35 @@ class Pill:
         for key in parsed:
             if key not in keys_before:
                 recording.add(key, parsed[key])
+        recording = self._redacted(model, recording, context.get(self._stored_key))
         service = service_key(model.service_model)
+        path = None
         if self._is_default("save_response"):
-            self._write(service, model.name, recording)
+            path = self._write(service, model.name, recording)
         else:
             # A copy: what the subclass changes is what gets saved, never what the caller sees.
-            self.save_response(service, model.name, decode(recording), recording.status_code)
+            self._local.recording = recording
+            try:
+                self.save_response(service, model.name, decode(recording), recording.status_code)
+            finally:
+                self._local.recording = None
+        self._log(model, context, _calls.RECORDED, path)
+
+    def _redacted(self, model: Any, recording: Recording, request: Any) -> Recording:
+        """``recording`` with the redactors applied, and its request attached."""
+        if self._redactors:
+            data = redact_response(model.service_model.service_name, model.name, decode(recording),
+                                   self._redactors)
+            recording = encode(data, recording.status_code)
+        anonymizer = self._anonymizer
+        if anonymizer is not None:
+            if request is not None:  # ids learned from this very response count too
+                request = anonymizer.anonymize(request)
+            if anonymizer.account_ids:
+                recording.accounts = {"replacement": anonymizer.replacement,
+                                      "fingerprints": anonymizer.fingerprints()}
+        recording.request = request
+        return recording
 
     def _wants(self, model: Any) -> bool:
         service_model = model.service_model
@@ -389,11 +502,14 @@ class Pill:
         While recording, every response passes through here (as a copy the
         override may change), so a subclass can scrub or redirect it."""
         LOG.debug("save_response: %s.%s", service, operation)
+        hooked: Optional[Recording] = getattr(self._local, "recording", None)
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
             exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
             raise
+        if hooked is not None:  # a recorded call, passing through a subclass
+            recording.request, recording.accounts = hooked.request, hooked.accounts
         return self._write(service, operation, recording)
 
     def get_new_file_path(self, service: str, operation: str) -> str:
@@ -432,9 +548,15 @@ class Pill:
                 "record_format='pickle'.".format(path),
                 service=service, operation=operation, path=path)
         loaded = store.load_path(path, file_format)
-        model = getattr(self._local, "model", None)
-        shape = model.output_shape if self.legacy_types and model is not None and model.name == operation else None
+        model, live = getattr(self._local, "call", None) or (None, None)
+        if model is not None and model.name != operation:
+            model = live = None  # a subclass asked for another operation
+        if self._match is Match.VERIFY and live is not None:
+            replay.check(loaded, live, self._ignore, service=service, operation=operation,
+                         call=getattr(self._local, "number", 0), label=self.label)
+        shape = model.output_shape if self.legacy_types and model is not None else None
         status, data = materialize(loaded, shape)
+        self._local.served = path
         with self._lock:
             self._served.add(path)
         LOG.debug("replayed %s", path)
@@ -451,25 +573,40 @@ class Pill:
         with self._lock:
             call = self._index.get(base, 1)
             self._index[base] = call + 1
+        self._local.number = call
+        order: Sequence[str] = ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
+        model, live = getattr(self._local, "call", None) or (None, None)
+        if self._match is Match.PARAMS and live is not None and model is not None and model.name == operation:
+            with self._choose_lock:
+                used = self._used_numbers.setdefault((stem, operation), set())
+                try:
+                    number, extension = replay.choose(
+                        store, stem, operation, live=live, used=used, ignore=self._ignore,
+                        extensions=order, on_exhausted=self._on_exhausted, call=call,
+                        label=self.label, prefix=self.prefix)
+                except RecordingNotFoundError as missing:
+                    with self._lock:
+                        self._missing.append(missing.path)
+                    raise
+            return store.path(stem, operation, number, extension), extension
         count = store.count(stem, operation)
         number = call
         extension = self._record_format.extension
         if call > count:
+            problem: Optional[RecordingNotFoundError] = None
             if count == 0:
-                error = messages.not_found(store, self.label, self.prefix, stem, operation, call, extension)
+                problem = messages.not_found(store, self.label, self.prefix, stem, operation, call, extension)
             elif self._on_exhausted is OnExhausted.ERROR:
-                error = messages.exhausted(store, self.label, self.prefix, stem, operation, call, count,
-                                           extension)
+                problem = messages.exhausted(store, self.label, self.prefix, stem, operation, call, count,
+                                             extension)
             else:
-                error = None
                 number = (call - 1) % count + 1 if self._on_exhausted is OnExhausted.CYCLE else count
-            if error is not None:
+            if problem is not None:
                 with self._lock:
-                    self._missing.append(error.path)
-                raise error
-        extensions = store.extensions(stem, operation, number)
-        order: Sequence[str] = ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
-        chosen = next((e for e in order if e in extensions), None)
+                    self._missing.append(problem.path)
+                raise problem
+        available = store.extensions(stem, operation, number)
+        chosen = next((e for e in order if e in available), None)
         if chosen is None:
             raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
         return store.path(stem, operation, number, chosen), chosen
@@ -485,10 +622,13 @@ class Pill:
         return None, None
 
     # -- in-memory responses -----------------------------------------------
-    def queue_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> None:
+    def queue_response(self, service: str, operation: str, response_data: Any, http_response: int = 200,
+                       expected_params: Optional[Dict[str, Any]] = None) -> None:
         """Answer the next ``service.operation`` call with ``response_data``,
         from memory: nothing is written. Queued responses answer before
-        recordings, in every mode, in the order they were queued."""
+        recordings, in every mode, in the order they were queued. With
+        ``expected_params``, the call must pass exactly those parameters, or
+        it fails with :class:`~placebo_unittest.matching.RequestMismatchError`."""
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
@@ -498,7 +638,19 @@ class Pill:
         with self._lock:
             self._queue_count += 1
             name = "<queued response {} for {}.{}>".format(self._queue_count, key[0], operation)
-            self._queued.setdefault(key, []).append(loads(dumps(recording, "json"), name, "json"))
+        loaded = loads(dumps(recording, "json"), name, "json")
+        if expected_params is not None:
+            loaded.request = self._expected_form(service, operation, expected_params)
+            self._expects_params = True
+        with self._lock:
+            self._queued.setdefault(key, []).append(loaded)
+
+    def _expected_form(self, service: str, operation: str, params: Dict[str, Any]) -> Any:
+        """``params`` given by hand, in the form live calls are compared in."""
+        model = _operation_model(service, operation)
+        if model is None:
+            return normalize(params)
+        return replay.stored_form(model, params, self._redactors)
 
     def unused_responses(self) -> List[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""
@@ -550,16 +702,24 @@ def attach(
     record_format: Optional[Union[str, RecordFormat]] = None,
     on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
     legacy_types: bool = False,
+    match: Optional[Union[str, Match]] = None,
+    ignore_params: IgnoreLike = None,
+    redact: RedactSpec = True,
+    anonymize_accounts: Union[bool, str] = False,
+    validate: bool = False,
 ) -> Pill:
     """Attach a new :class:`Pill` to ``session`` and return it.
 
     ``data_path`` defaults to ``$PLACEBO_DIR``, else ``./placebo``;
-    ``record_format`` to ``$PLACEBO_FORMAT``, else ``"json"``. The pill does
-    nothing until you call :meth:`Pill.record` or :meth:`Pill.playback`.
+    ``record_format`` to ``$PLACEBO_FORMAT``, else ``"json"``; ``match`` to
+    ``$PLACEBO_MATCH``, else ``"order"``. The other arguments are
+    :class:`Pill`'s. The pill does nothing until you call
+    :meth:`Pill.record` or :meth:`Pill.playback`.
     """
     if data_path is None:
         data_path = read_env().directory or os.path.join(os.getcwd(), "placebo")
     pill = Pill(prefix=prefix, debug=debug, record_format=record_format, on_exhausted=on_exhausted,
-                legacy_types=legacy_types)
+                legacy_types=legacy_types, match=match, ignore_params=ignore_params, redact=redact,
+                anonymize_accounts=anonymize_accounts, validate=validate)
     pill.attach(session, data_path)
     return pill

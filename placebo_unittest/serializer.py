@@ -69,14 +69,32 @@ Path = List[Any]
 
 
 class Recording:
-    """One response, encoded: ``tree`` is JSON-ready, ``types`` says what it can't."""
+    """One response, encoded: ``tree`` is JSON-ready, ``types`` says what it can't.
 
-    __slots__ = ("status_code", "tree", "types")
+    ``request`` is the call's parameters in their stored form (see
+    :func:`placebo_unittest.matching.normalize`), or None; ``accounts``, when
+    account ids were anonymised in it, is ``{"replacement": <the id used>,
+    "fingerprints": [<digests of the real ids>]}``.
+    """
+
+    __slots__ = ("status_code", "tree", "types", "request", "accounts")
 
     def __init__(self, status_code: int, tree: Any, types: List[list]):
         self.status_code = status_code
         self.tree = tree
         self.types = types
+        self.request: Any = None
+        self.accounts: Optional[Dict[str, Any]] = None
+
+    def section(self) -> Dict[str, Any]:
+        """The ``placebo_unittest`` section of the file."""
+        section: Dict[str, Any] = {"format": FORMAT_VERSION}
+        if self.request is not None:
+            section["request"] = self.request
+        if self.accounts:
+            section["accounts"] = self.accounts
+        section["types"] = self.types
+        return section
 
     def add(self, key: str, value: Any) -> None:
         """Encode ``value`` as the top-level member ``key`` of the response."""
@@ -187,13 +205,16 @@ def dumps(recording: Recording, record_format: str) -> bytes:
         # Decode a copy made through JSON: which objects are shared (and so how
         # pickle writes them) then depends only on the values, not on the caller.
         data = decode(recording)
-        return pickle.dumps(
-            {"status_code": recording.status_code, "data": data}, protocol=4
-        )
+        pickled: Dict[str, Any] = {"status_code": recording.status_code, "data": data}
+        if recording.request is not None or recording.accounts:
+            section = recording.section()
+            del section["types"]
+            pickled[SECTION] = section
+        return pickle.dumps(pickled, protocol=4)
     document = {
         "status_code": recording.status_code,
         "data": recording.tree,
-        SECTION: {"format": FORMAT_VERSION, "types": recording.types},
+        SECTION: recording.section(),
     }
     return (json.dumps(document, indent=4, ensure_ascii=True) + "\n").encode("ascii")
 
@@ -201,7 +222,7 @@ def dumps(recording: Recording, record_format: str) -> bytes:
 class Loaded:
     """A recording file read into memory, ready to be turned into fresh responses."""
 
-    __slots__ = ("path", "extension", "raw", "status_code", "types", "legacy")
+    __slots__ = ("path", "extension", "raw", "status_code", "types", "legacy", "request", "accounts")
 
     def __init__(self, path: str, extension: str, raw: bytes):
         self.path = path
@@ -210,6 +231,10 @@ class Loaded:
         self.status_code = 200
         self.types: Optional[List[list]] = None
         self.legacy = False
+        #: The stored request parameters, or None when the file has none.
+        self.request: Any = None
+        #: How account ids were anonymised in this recording, if they were.
+        self.accounts: Optional[Dict[str, Any]] = None
 
 
 def loads(raw: bytes, path: str, extension: str) -> Loaded:
@@ -217,8 +242,11 @@ def loads(raw: bytes, path: str, extension: str) -> Loaded:
     loaded = Loaded(path, extension, raw)
     document = _parse(loaded)
     loaded.status_code = document["status_code"]
-    section = document.get(SECTION) if extension == "json" else None
-    if extension == "json" and section is None:
+    section = document.get(SECTION)
+    if extension != "json":
+        if isinstance(section, dict):
+            _read_request(loaded, section)
+    elif section is None:
         loaded.legacy = True
         _parse(loaded, _object_hook)  # placebo's tagged dicts must make sense
     elif section is not None:
@@ -236,7 +264,23 @@ def loads(raw: bytes, path: str, extension: str) -> Loaded:
                 "upgrade placebo_unittest to read it".format(section.get("format")),
             )
         loaded.types = section["types"]
+        _read_request(loaded, section)
     return loaded
+
+
+def _read_request(loaded: Loaded, section: Dict[str, Any]) -> None:
+    accounts = section.get("accounts")
+    if accounts is not None and not (
+        isinstance(accounts, dict) and isinstance(accounts.get("replacement"), str)
+        and isinstance(accounts.get("fingerprints"), list)
+        and all(isinstance(a, str) for a in accounts["fingerprints"])
+    ):
+        raise CorruptRecordingError(loaded.path, "its {!r} accounts are malformed".format(SECTION))
+    request = section.get("request")
+    if request is not None and not isinstance(request, dict):
+        raise CorruptRecordingError(loaded.path, "its {!r} request is not an object".format(SECTION))
+    loaded.request = request
+    loaded.accounts = accounts
 
 
 def _valid_entry(entry: Any) -> bool:

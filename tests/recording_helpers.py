@@ -151,7 +151,8 @@ class RoundTrip:
     whose pill replays, with every socket connection refused.
     """
 
-    def __init__(self, directory, moto_url, region="us-east-1"):
+    def __init__(self, directory, moto_url, region="us-east-1", redact=False):
+        self.redact = redact  # these runs compare values exactly: secrets are kept unless asked
         self.directory = str(directory)
         self.moto_url = moto_url
         self.region = region
@@ -160,7 +161,7 @@ class RoundTrip:
 
     def record(self, scenario):
         session = make_session(self.region)
-        self.record_pill = placebo_unittest.attach(session, self.directory)
+        self.record_pill = placebo_unittest.attach(session, self.directory, redact=self.redact)
         self.record_pill.record()
         self.live = scenario(session, self.moto_url)
         self.record_pill.stop()

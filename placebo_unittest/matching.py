@@ -1,0 +1,775 @@
+"""Request matching: does a live call carry the parameters that were recorded?
+
+The pill keeps, in each recording, the parameters the caller passed to the
+client method, and at playback compares them with the live call's. This module
+does the comparing, and knows nothing of botocore events or files:
+
+- :func:`normalize` turns caller parameters into a JSON-ready tree that can be
+  stored in a recording and compared with ``==``. It is idempotent, so a tree
+  read back from a recording normalises to itself.
+- :func:`compile_ignore` reads an ignore spec (parameters that change from run
+  to run, such as ``ClientToken``), once.
+- :func:`compare` lists the :class:`Difference` objects between recorded and
+  live parameters; :func:`format_differences` prints them, recorded vs called,
+  one path per line.
+- :func:`select_recording` picks, among an operation's recordings, the first
+  unused one whose parameters match (for calls made in no fixed order).
+- :class:`RequestMismatchError` is what the pill raises when none does.
+
+Tags
+----
+Values JSON can't hold, or that shouldn't be stored whole, become *tags*:
+dicts whose reserved key ``"__placebo_unittest__"`` names the kind. A dict
+is read as a tag only when it has exactly that kind's keys, with values of
+the right types; any other dict holding the reserved key is wrapped in a
+``dict`` tag, so it can't pass for one::
+
+    {"__placebo_unittest__": "bytes", "length": 3, "sha256": "<hex>"}
+        bytes, bytearray, memoryview, and a seekable binary body (an open
+        file, io.BytesIO) from its current position to its end. The content
+        itself is never stored.
+    {"__placebo_unittest__": "text", "length": 70000, "sha256": "<hex>"}
+        a str longer than ``max_text`` characters, or a seekable text-mode
+        body; length in characters, sha256 of the UTF-8 encoding.
+    {"__placebo_unittest__": "unseekable_stream"}
+        a body that can't be read without consuming it (a botocore
+        StreamingBody, a pipe). Its content is not compared: it matches any
+        value.
+    {"__placebo_unittest__": "datetime", "value": "2024-01-02T03:04:05.000000+00:00"}
+        an aware datetime in UTC (equal instants in other zones give the same
+        tag); a naive one stays naive, with no offset.
+    {"__placebo_unittest__": "decimal", "value": "1.50"}
+    {"__placebo_unittest__": "float", "value": "nan"}    (also "inf", "-inf")
+    {"__placebo_unittest__": "set", "items": [...]}      (items sorted)
+    {"__placebo_unittest__": "dict", "items": {...}}     (a dict holding the reserved key)
+    {"__placebo_unittest__": "object", "type": "pkg.Class", "repr": "..."}
+        anything else, by its repr with memory addresses removed.
+
+Ignore specs
+------------
+An ignore spec is a list of entries, each either a name or a path:
+
+- a bare name (``ClientToken``) ignores that key at any depth;
+- a path ignores exactly one location: keys joined by ``.``, list indexes in
+  brackets (``Filters[0].Values``, ``a.b``). ``[*]`` matches any index and
+  ``*`` any key (``Tags[*].Value``, ``*.Token``). A key holding ``.``,
+  brackets or quotes, or a key that must match only at the top level, is
+  written as a JSON string in brackets: ``Attributes["a.b"]``,
+  ``["ClientToken"]``.
+
+The paths in mismatch messages use the same syntax, so one can be copied into
+``ignore_params`` as it is. An ignored location is left out whole: its
+children, and its absence on either side.
+"""
+from __future__ import annotations
+
+import datetime as _dt
+import decimal
+import enum
+import hashlib
+import json
+import math
+import re
+import reprlib
+from dataclasses import dataclass
+from typing import (
+    Any, Container, Dict, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union,
+)
+
+from botocore.utils import parse_to_aware_datetime
+
+from .errors import PlaceboError
+
+__all__ = [
+    "TAG",
+    "MAX_TEXT",
+    "normalize",
+    "IgnoreSpec",
+    "IgnoreSyntaxError",
+    "compile_ignore",
+    "format_path",
+    "Kind",
+    "ABSENT",
+    "Difference",
+    "compare",
+    "matches",
+    "same_value",
+    "format_difference",
+    "format_differences",
+    "Selection",
+    "select_recording",
+    "RequestMismatchError",
+]
+
+#: The reserved key that marks a tag.
+TAG = "__placebo_unittest__"
+#: Strings longer than this many characters are stored as length and SHA-256.
+MAX_TEXT = 64 * 1024
+_CHUNK = 64 * 1024
+
+# Each tag kind, and the keys (other than TAG) it holds with their types.
+_TAG_FIELDS: Dict[str, Dict[str, type]] = {
+    "bytes": {"length": int, "sha256": str},
+    "text": {"length": int, "sha256": str},
+    "unseekable_stream": {},
+    "datetime": {"value": str},
+    "decimal": {"value": str},
+    "float": {"value": str},
+    "set": {"items": list},
+    "dict": {"items": dict},
+    "object": {"type": str, "repr": str},
+}
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_ADDRESS = re.compile(r" at 0x[0-9A-Fa-f]+")
+
+Segment = Union[str, int]
+Path = Tuple[Segment, ...]
+
+
+# -- normalize ---------------------------------------------------------------
+
+def normalize(params: Any, shape: Any = None, *, max_text: int = MAX_TEXT) -> Any:
+    """Turn a call's parameters into a deterministic JSON-ready tree.
+
+    Dicts (keys sorted), lists, str, int, float, bool and None are kept;
+    tuples become lists; everything else becomes a tag (see the module
+    docstring). A seekable body is read to hash it, then put back where it
+    was, so the upload still sends it; an unseekable one is not touched.
+
+    ``shape``, the operation's botocore input shape, is optional. Given, it
+    makes the tree say what botocore will send: a str in a blob member is
+    hashed as its UTF-8 bytes, and a timestamp member (a datetime, naive ones
+    taken as UTC, an ISO-8601 string or epoch seconds) becomes a UTC datetime
+    tag. Use it on both sides of a comparison or on neither.
+    """
+    return _normalize(params, shape, max_text)
+
+
+def _normalize(value: Any, shape: Any, max_text: int) -> Any:
+    if shape is not None:
+        converted = _by_shape(value, getattr(shape, "type_name", None))
+        if converted is not None:
+            return converted
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value) if math.isfinite(value) else {TAG: "float", "value": repr(float(value))}
+    if isinstance(value, str):
+        return _text(value, max_text)
+    if isinstance(value, (bytes, bytearray, memoryview)):
+        data = bytes(value)
+        return {TAG: "bytes", "length": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if isinstance(value, Mapping):
+        return _mapping(value, shape, max_text)
+    if isinstance(value, (list, tuple)):
+        member = getattr(shape, "member", None)
+        return [_normalize(item, member, max_text) for item in value]
+    if isinstance(value, (set, frozenset)):
+        return {TAG: "set", "items": _sorted(_normalize(item, None, max_text) for item in value)}
+    if isinstance(value, _dt.datetime):
+        return _datetime(value)
+    if isinstance(value, decimal.Decimal):
+        return {TAG: "decimal", "value": str(value)}
+    if callable(getattr(value, "read", None)):
+        return _body(value)
+    kind = type(value)
+    return {TAG: "object", "type": "{}.{}".format(kind.__module__, kind.__qualname__),
+            "repr": _ADDRESS.sub("", repr(value))}
+
+
+def _by_shape(value: Any, type_name: Optional[str]) -> Optional[Dict[str, Any]]:
+    """The tag botocore's view of a blob or timestamp member gives, or None."""
+    if type_name == "blob" and isinstance(value, str):
+        data = value.encode("utf-8", "surrogatepass")
+        return {TAG: "bytes", "length": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if type_name == "timestamp" and isinstance(value, (_dt.datetime, str, int, float)) \
+            and not isinstance(value, bool):
+        try:
+            return _datetime(parse_to_aware_datetime(value))
+        except (ValueError, TypeError, OverflowError):
+            return None  # botocore will refuse it; compare it as it is
+    return None
+
+
+def _plain_str(value: str) -> str:
+    """``value`` as a plain str, high/low surrogate pairs joined into one
+    character each, as a JSON round trip joins them."""
+    value = str.__str__(value)
+    if _SURROGATE.search(value):
+        value = value.encode("utf-16-le", "surrogatepass").decode("utf-16-le", "surrogatepass")
+    return value
+
+
+def _text(value: str, max_text: int) -> Any:
+    value = _plain_str(value)
+    if len(value) > max_text:
+        digest = hashlib.sha256(value.encode("utf-8", "surrogatepass")).hexdigest()
+        return {TAG: "text", "length": len(value), "sha256": digest}
+    return value
+
+
+def _key(key: Any) -> str:
+    if isinstance(key, str):
+        return _plain_str(key)
+    if key is None or isinstance(key, (bool, int, float)):
+        return json.dumps(key)  # what json.dumps does to such a key
+    return str(key)
+
+
+def _mapping(value: Mapping, shape: Any, max_text: int) -> Dict[str, Any]:
+    if _is_tag(value):
+        return _retag(value, max_text)
+    if TAG in value:
+        return {TAG: "dict", "items": _items(value, None, max_text)}
+    return _items(value, shape, max_text)
+
+
+def _items(value: Mapping, shape: Any, max_text: int) -> Dict[str, Any]:
+    members = getattr(shape, "members", None) if shape is not None else None
+    map_value = getattr(shape, "value", None) if shape is not None else None
+    pairs = []
+    for key, item in value.items():
+        member = members.get(key) if members is not None else map_value
+        pairs.append((_key(key), _normalize(item, member, max_text)))
+    pairs.sort(key=lambda pair: pair[0])
+    return dict(pairs)
+
+
+def _is_tag(value: Any) -> bool:
+    if not isinstance(value, Mapping):
+        return False
+    kind = value.get(TAG)
+    fields = _TAG_FIELDS.get(kind) if isinstance(kind, str) else None
+    if fields is None or len(value) != len(fields) + 1:
+        return False
+    return all(
+        name in value and isinstance(value[name], kind_) and not isinstance(value[name], bool)
+        for name, kind_ in fields.items()
+    )
+
+
+def _retag(tag: Mapping, max_text: int) -> Dict[str, Any]:
+    kind = tag[TAG]
+    if kind == "set":
+        return {TAG: "set", "items": _sorted(_normalize(item, None, max_text) for item in tag["items"])}
+    if kind == "dict":
+        return {TAG: "dict", "items": _items(tag["items"], None, max_text)}
+    return {TAG: kind, **{name: tag[name] for name in _TAG_FIELDS[kind]}}
+
+
+def _sorted(items: Iterable[Any]) -> List[Any]:
+    return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+
+
+def _datetime(value: _dt.datetime) -> Dict[str, Any]:
+    if value.utcoffset() is None:
+        text = value.replace(tzinfo=None).isoformat(timespec="microseconds")
+    else:
+        try:
+            text = value.astimezone(_dt.timezone.utc).isoformat(timespec="microseconds")
+        except OverflowError:  # the same instant in UTC falls outside years 1-9999
+            text = value.isoformat(timespec="microseconds")
+    return {TAG: "datetime", "value": text}
+
+
+def _body(body: Any) -> Dict[str, Any]:
+    """Hash a readable body from where it stands, then put it back there."""
+    try:
+        start = body.tell() if _seekable(body) else None
+    except (OSError, ValueError):
+        start = None
+    if start is None:
+        return {TAG: "unseekable_stream"}
+    hasher = hashlib.sha256()
+    length = 0
+    text = False
+    try:
+        while True:
+            chunk = body.read(_CHUNK)
+            if not chunk:
+                break
+            if isinstance(chunk, str):
+                text = True
+                length += len(chunk)
+                hasher.update(chunk.encode("utf-8", "surrogatepass"))
+            else:
+                data = bytes(chunk)
+                length += len(data)
+                hasher.update(data)
+    finally:
+        body.seek(start)
+    return {TAG: "text" if text else "bytes", "length": length, "sha256": hasher.hexdigest()}
+
+
+def _seekable(body: Any) -> bool:
+    seekable = getattr(body, "seekable", None)
+    if callable(seekable):
+        return bool(seekable())
+    # Some wrappers (s3transfer's ReadFileChunk) seek without saying so.
+    return callable(getattr(body, "seek", None)) and callable(getattr(body, "tell", None))
+
+
+# -- ignore specs ------------------------------------------------------------
+
+class _Wild(enum.Enum):
+    KEY = "*"
+    INDEX = "[*]"
+
+
+PatternSegment = Union[str, int, _Wild]
+
+
+class IgnoreSyntaxError(PlaceboError, ValueError):
+    """An ignore spec entry that isn't a name or a path."""
+
+    def __init__(self, entry: str, position: int, problem: str):
+        self.entry = entry
+        self.position = position
+        self.problem = problem
+        super().__init__(
+            "Can't read the ignore entry {!r} at character {}: {}. Write a key name "
+            "(ClientToken) or a path (Filters[0].Values, Tags[*].Value, "
+            "Attributes[\"a.b\"]).".format(entry, position, problem)
+        )
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.entry, self.position, self.problem))
+
+
+@dataclass(frozen=True)
+class IgnoreSpec:
+    """A compiled ignore spec: key names ignored at any depth, and path patterns."""
+
+    names: FrozenSet[str] = frozenset()
+    patterns: Tuple[Tuple[PatternSegment, ...], ...] = ()
+    entries: Tuple[str, ...] = ()
+
+    def ignores(self, path: Sequence[Segment]) -> bool:
+        """Whether the location at ``path`` is left out of comparisons."""
+        if path and isinstance(path[-1], str) and path[-1] in self.names:
+            return True
+        return any(_pattern_matches(pattern, path) for pattern in self.patterns)
+
+    def __bool__(self) -> bool:
+        return bool(self.names or self.patterns)
+
+
+IgnoreLike = Union[IgnoreSpec, str, Iterable[str], None]
+
+_SEGMENT = re.compile(r"""
+    (?P<dot>\.)?
+    (?:
+        \[ (?: (?P<index>\d+) | (?P<any_index>\*) | (?P<quoted>"(?:[^"\\]|\\.)*") ) \]
+      | (?P<name>[^.\[\]"]+)
+    )""", re.VERBOSE)
+
+
+def compile_ignore(spec: IgnoreLike) -> IgnoreSpec:
+    """Read an ignore spec once: None, one entry, or an iterable of entries.
+
+    An :class:`IgnoreSpec` is returned as it is. Raises
+    :class:`IgnoreSyntaxError` for an entry that can't be read.
+    """
+    if isinstance(spec, IgnoreSpec):
+        return spec
+    if spec is None:
+        return IgnoreSpec()
+    entries = (spec,) if isinstance(spec, str) else tuple(spec)
+    names = set()
+    patterns = []
+    for entry in entries:
+        if not isinstance(entry, str):
+            raise IgnoreSyntaxError(repr(entry), 0, "an entry must be a str")
+        text = entry.strip()
+        segments = _parse_path(text)
+        if len(segments) == 1 and isinstance(segments[0], str) and not text.startswith("["):
+            names.add(segments[0])
+        else:
+            patterns.append(segments)
+    return IgnoreSpec(frozenset(names), tuple(patterns), entries)
+
+
+def _parse_path(text: str) -> Tuple[PatternSegment, ...]:
+    segments: List[PatternSegment] = []
+    position = 0
+    while position < len(text):
+        found = _SEGMENT.match(text, position)
+        if found is None:
+            raise IgnoreSyntaxError(text, position, "expected a key, '.', '[n]', '[*]' or '[\"key\"]'")
+        if found.group("name") is not None:
+            if bool(found.group("dot")) != bool(segments):
+                problem = "a key after the first needs a '.' before it" if segments \
+                    else "a path can't start with '.'"
+                raise IgnoreSyntaxError(text, position, problem)
+            name = found.group("name")
+            segments.append(_Wild.KEY if name == "*" else name)
+        else:
+            if found.group("dot"):
+                raise IgnoreSyntaxError(text, position, "no '.' goes before '['")
+            if found.group("index") is not None:
+                segments.append(int(found.group("index")))
+            elif found.group("any_index") is not None:
+                segments.append(_Wild.INDEX)
+            else:
+                try:
+                    segments.append(json.loads(found.group("quoted")))
+                except ValueError:
+                    raise IgnoreSyntaxError(text, position, "the quoted key isn't a JSON string") from None
+        position = found.end()
+    if not segments:
+        raise IgnoreSyntaxError(text, 0, "it is empty")
+    return tuple(segments)
+
+
+def _pattern_matches(pattern: Sequence[PatternSegment], path: Sequence[Segment]) -> bool:
+    if len(pattern) != len(path):
+        return False
+    for want, have in zip(pattern, path):
+        if want is _Wild.KEY:
+            ok = isinstance(have, str)
+        elif want is _Wild.INDEX:
+            ok = isinstance(have, int)
+        else:
+            ok = type(want) is type(have) and want == have
+        if not ok:
+            return False
+    return True
+
+
+_PLAIN_KEY = re.compile(r"[A-Za-z_][A-Za-z0-9_-]*\Z")
+
+
+def format_path(path: Sequence[Segment]) -> str:
+    """``("Filters", 0, "Values")`` -> ``Filters[0].Values``, in the ignore syntax."""
+    parts = []
+    for segment in path:
+        if isinstance(segment, int):
+            parts.append("[{}]".format(segment))
+        elif _PLAIN_KEY.match(segment):
+            parts.append("." + segment if parts else segment)
+        else:
+            parts.append("[{}]".format(json.dumps(segment, ensure_ascii=False)))
+    return "".join(parts)
+
+
+# -- compare -----------------------------------------------------------------
+
+class Kind(str, enum.Enum):
+    """How a location differs between the recording and the call."""
+
+    CHANGED = "changed"         #: in both, with different values
+    MISSING = "missing"         #: in the recording, not in the call
+    UNEXPECTED = "unexpected"   #: in the call, not in the recording
+
+
+class _Absent(enum.Enum):
+    ABSENT = "absent"
+
+    def __repr__(self) -> str:
+        return "<absent>"
+
+
+#: The ``expected`` of an UNEXPECTED difference, the ``actual`` of a MISSING one.
+ABSENT = _Absent.ABSENT
+
+
+@dataclass(frozen=True)
+class Difference:
+    """One location where the call's parameters differ from the recorded ones."""
+
+    segments: Path
+    kind: Kind
+    expected: Any   #: the recorded value, or ABSENT
+    actual: Any     #: the call's value, or ABSENT
+
+    @property
+    def path(self) -> str:
+        """The location, as ``Filters[0].Values[1]`` ("" for the parameters as a whole)."""
+        return format_path(self.segments)
+
+
+def compare(recorded: Any, actual: Any, ignore: IgnoreLike = None) -> List[Difference]:
+    """The differences between two normalised parameter trees, in path order.
+
+    Dicts are compared key by key and lists index by index, so a difference
+    is reported where it is, not as two whole trees; tags are compared whole.
+    """
+    spec = compile_ignore(ignore)
+    found: List[Difference] = []
+    _walk(recorded, actual, (), spec, found)
+    return found
+
+
+def matches(recorded: Any, actual: Any, ignore: IgnoreLike = None) -> bool:
+    """Whether two normalised parameter trees match, ignoring ``ignore``."""
+    return not compare(recorded, actual, ignore)
+
+
+def _walk(expected: Any, actual: Any, path: Path, spec: IgnoreSpec, found: List[Difference]) -> None:
+    if path and spec.ignores(path):
+        return
+    expected_items, actual_items = _mapping_items(expected), _mapping_items(actual)
+    if expected_items is not None and actual_items is not None:
+        _compare_mappings(expected_items, actual_items, path, spec, found)
+    elif isinstance(expected, (list, tuple)) and isinstance(actual, (list, tuple)):
+        _compare_lists(expected, actual, path, spec, found)
+    elif not same_value(expected, actual):
+        found.append(Difference(path, Kind.CHANGED, expected, actual))
+
+
+def _compare_mappings(expected: Mapping, actual: Mapping, path: Path, spec: IgnoreSpec,
+                      found: List[Difference]) -> None:
+    for key in sorted(set(expected) | set(actual)):
+        _compare_member(expected, actual, key, path + (key,), spec, found)
+
+
+def _compare_lists(expected: Sequence, actual: Sequence, path: Path, spec: IgnoreSpec,
+                   found: List[Difference]) -> None:
+    expected_items, actual_items = dict(enumerate(expected)), dict(enumerate(actual))
+    for index in range(max(len(expected), len(actual))):
+        _compare_member(expected_items, actual_items, index, path + (index,), spec, found)
+
+
+def _compare_member(expected: Mapping, actual: Mapping, key: Segment, path: Path,
+                    spec: IgnoreSpec, found: List[Difference]) -> None:
+    if key not in actual:
+        if not spec.ignores(path):
+            found.append(Difference(path, Kind.MISSING, expected[key], ABSENT))
+    elif key not in expected:
+        if not spec.ignores(path):
+            found.append(Difference(path, Kind.UNEXPECTED, ABSENT, actual[key]))
+    else:
+        _walk(expected[key], actual[key], path, spec, found)
+
+
+def _mapping_items(value: Any) -> Optional[Mapping]:
+    """The members of a plain dict or of a ``dict`` tag; None for anything else."""
+    if not isinstance(value, Mapping):
+        return None
+    if _is_tag(value):
+        return value["items"] if value[TAG] == "dict" else None
+    return value
+
+
+def same_value(recorded: Any, actual: Any) -> bool:
+    """Whether two leaves match: equal, a bool only equal to a bool, and an
+    unseekable stream on either side equal to anything."""
+    if _is_kind(recorded, "unseekable_stream") or _is_kind(actual, "unseekable_stream"):
+        return True
+    if isinstance(recorded, bool) or isinstance(actual, bool):
+        return type(recorded) is type(actual) and recorded == actual
+    return bool(recorded == actual)
+
+
+def _is_kind(value: Any, kind: str) -> bool:
+    return _is_tag(value) and value[TAG] == kind
+
+
+# -- messages ----------------------------------------------------------------
+
+_REPR = reprlib.Repr()
+_REPR.maxstring = 60
+_REPR.maxother = 100
+_REPR.maxlist = _REPR.maxtuple = _REPR.maxset = _REPR.maxfrozenset = 6
+_REPR.maxdict = 6
+_REPR.maxlevel = 4
+_LINE = 100
+
+
+class _Shown:
+    """Stands for a tag in a message, printed as ``text``."""
+
+    __slots__ = ("text",)
+
+    def __init__(self, text: str):
+        self.text = text
+
+    def __repr__(self) -> str:
+        return self.text
+
+
+def _display(value: Any) -> Any:
+    """``value`` with every tag replaced by a short readable stand-in."""
+    if _is_tag(value):
+        kind = value[TAG]
+        if kind == "dict":
+            return _display(value["items"])
+        if kind == "set":
+            items = [_REPR.repr(_display(item)) for item in value["items"]]
+            shown = items[:_REPR.maxset] + (["..."] if len(items) > _REPR.maxset else [])
+            return _Shown("{" + ", ".join(shown) + "}" if items else "set()")
+        return _Shown(_TAG_TEXT[kind](value))
+    if isinstance(value, Mapping):
+        return {key: _display(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_display(item) for item in value]
+    return value
+
+
+_TAG_TEXT = {
+    "bytes": lambda t: "<{} bytes, sha256 {}...>".format(t["length"], t["sha256"][:16]),
+    "text": lambda t: "<text of {} characters, sha256 {}...>".format(t["length"], t["sha256"][:16]),
+    "unseekable_stream": lambda t: "<unseekable stream>",
+    "datetime": lambda t: "<datetime {}>".format(t["value"]),
+    "decimal": lambda t: "Decimal({!r})".format(t["value"]),
+    "float": lambda t: "float({!r})".format(t["value"]),
+    "object": lambda t: "<{}: {}>".format(t["type"], t["repr"]),
+}
+
+
+def _short(value: Any) -> str:
+    return _REPR.repr(_display(value))
+
+
+def _path_key(difference: Difference) -> Tuple[Tuple[int, Any], ...]:
+    return tuple((0, s) if isinstance(s, int) else (1, s) for s in difference.segments)
+
+
+def format_difference(difference: Difference, indent: str = "  ") -> str:
+    """One difference as ``Bucket: recorded 'a', called with 'b'``, or, when
+    that line would be long, as a block with the two values one above the other."""
+    where = difference.path or "(the parameters)"
+    expected, actual = difference.expected, difference.actual
+    recorded = "not in the recording" if expected is ABSENT else _short(expected)
+    called = "not in the call" if actual is ABSENT else _short(actual)
+    note = ""
+    if recorded == called and isinstance(expected, str) and isinstance(actual, str):
+        # Shortened alike: show both around the first character that differs.
+        first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b),
+                     min(len(expected), len(actual)))
+        recorded, called = _excerpt(expected, first), _excerpt(actual, first)
+        note = " (they first differ at character {})".format(first)
+    line = "{}{}: {}, {}{}".format(
+        indent, where,
+        recorded if expected is ABSENT else "recorded " + recorded,
+        called if actual is ABSENT else "called with " + called,
+        note)
+    if len(line) <= _LINE:
+        return line
+    return "{0}{1}:{2}\n{0}  recorded:    {3}\n{0}  called with: {4}".format(
+        indent, where, note, recorded, called)
+
+
+def _excerpt(text: str, at: int, before: int = 20, after: int = 30) -> str:
+    start, end = max(0, at - before), min(len(text), at + after)
+    return "{}{!r}{}".format("..." if start else "", text[start:end], "..." if end < len(text) else "")
+
+
+def format_differences(differences: Iterable[Difference], *, limit: int = 20, indent: str = "  ") -> str:
+    """The differences, one per line (or block), sorted by path, recorded
+    value before called value; past ``limit`` of them, a count of the rest."""
+    ordered = sorted(differences, key=_path_key)
+    lines = [format_difference(d, indent) for d in ordered[:limit]]
+    if len(ordered) > limit:
+        lines.append("{}... and {} more".format(indent, len(ordered) - limit))
+    return "\n".join(lines)
+
+
+# -- choosing a recording by its parameters ----------------------------------
+
+@dataclass(frozen=True)
+class Selection:
+    """What :func:`select_recording` found.
+
+    ``number`` is the recording to serve, or None. When it is None,
+    ``closest`` is the unused recording with the fewest differences (None if
+    every one is used) and ``differences`` are its differences from the call.
+    """
+
+    number: Optional[int]
+    closest: Optional[int] = None
+    differences: Tuple[Difference, ...] = ()
+
+
+def select_recording(
+    candidates: Iterable[Tuple[int, Any]],
+    actual: Any,
+    used: Container[int] = frozenset(),
+    ignore: IgnoreLike = None,
+) -> Selection:
+    """Pick the recording to serve a call by its parameters.
+
+    ``candidates`` are ``(number, recorded params)`` pairs in recording order;
+    ``actual`` the call's normalised parameters. The first candidate whose
+    number isn't in ``used`` and whose parameters match is chosen. A
+    candidate whose params are None (a recording made before parameters were
+    stored) matches any call, so it is served in order.
+    """
+    spec = compile_ignore(ignore)
+    closest: Optional[Tuple[int, List[Difference]]] = None
+    for number, recorded in candidates:
+        if number in used:
+            continue
+        if recorded is None:
+            return Selection(number)
+        differences = compare(recorded, actual, spec)
+        if not differences:
+            return Selection(number)
+        if closest is None or len(differences) < len(closest[1]):
+            closest = (number, differences)
+    if closest is None:
+        return Selection(None)
+    return Selection(None, closest[0], tuple(closest[1]))
+
+
+# -- the error ---------------------------------------------------------------
+
+class RequestMismatchError(PlaceboError, AssertionError):
+    """A replayed call's parameters differ from those of its recording.
+
+    ``mode`` is ``"verify"`` (the recording served in order doesn't match)
+    or ``"params"`` (no unused recording matches; ``path`` and
+    ``recording_number`` then name the closest one).
+    """
+
+    def __init__(
+        self,
+        service: str,
+        operation: str,
+        call_number: int,
+        differences: Iterable[Difference],
+        path: str = "",
+        test: Optional[str] = None,
+        recording_number: Optional[int] = None,
+        mode: str = "verify",
+    ):
+        self.service = service
+        self.operation = operation
+        self.call_number = call_number
+        self.differences = tuple(differences)
+        self.path = path
+        self.test = test
+        self.recording_number = call_number if recording_number is None else recording_number
+        self.mode = mode
+        super().__init__(self._message())
+
+    def __reduce__(self) -> Any:
+        return (type(self), (self.service, self.operation, self.call_number, self.differences,
+                             self.path, self.test, self.recording_number, self.mode))
+
+    def _message(self) -> str:
+        operation = "{}.{}".format(self.service, self.operation)
+        recording = self.path or "recording {}".format(self.recording_number)
+        if self.path and self.recording_number != self.call_number:
+            recording += " (recording {})".format(self.recording_number)
+        if self.mode == "params":
+            head = "no unused recording of {} matches call {}".format(operation, self.call_number)
+            if self.differences:
+                head += "; the closest, {}, differs:".format(recording)
+            else:
+                head += "."
+        else:
+            head = "{} call {} does not match the recording it replays, {}:".format(
+                operation, self.call_number, recording)
+        if self.test:
+            head = "{}: {}".format(self.test, head)
+        paths = list(dict.fromkeys(d.path for d in sorted(self.differences, key=_path_key) if d.path))
+        example = "ignore_params=[{}]".format(", ".join(repr(p) for p in paths[:3])) if paths \
+            else "ignore_params"
+        hint = ("To fix it, record the test again if the call changed on purpose, or leave a "
+                "parameter that changes from run to run out of the comparison with {} "
+                "(placebo_ignore_params on a PlaceboTestCase).".format(example))
+        body = format_differences(self.differences)
+        return "\n".join(part for part in (head, body, hint) if part)

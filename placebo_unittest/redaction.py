@@ -1,0 +1,789 @@
+"""Redaction: keep secrets and account ids out of recordings.
+
+A *redactor* is a callable ``(service, operation, data) -> data`` that takes a
+response dict and returns it with some values replaced. ``service`` is a
+botocore service name (``"sts"``, ``"cognito-identity"``) or the ``<service>``
+part of a recording's file name (``"api.ecr"``, ``"portal.sso"``);
+``operation`` is the API name, ``"AssumeRole"`` or ``"assume_role"``. A
+redactor may also have a ``request(service, operation, params) -> params``
+method applying the same rules to the request parameters a caller passed
+(botocore's ``{"SecretId": ..., "SecretString": ...}``). Apply a list of them
+with :func:`redact_response` and :func:`redact_request`.
+
+Every built-in redactor
+
+- never mutates its argument: it returns a new dict, which may share the
+  sub-trees it did not change with the input;
+- is idempotent (redacting twice gives what redacting once gave) and
+  deterministic (the same input always gives the same output, so recording
+  again writes the same files);
+- replaces a secret by a fixed placeholder of the same type and a plausible
+  shape (see :func:`placeholder`): a string stays a string, bytes stay bytes,
+  a base64 ``user:password`` token stays one, a number stays a number. A
+  placeholder is a constant: it can't contain the secret or be derived from it.
+
+The built-ins, by name (:data:`BUILTIN_REDACTORS`):
+
+``sensitive_members``
+    Driven by botocore's model: every value whose shape carries the
+    ``sensitive`` trait, at any depth of the operation's output shape (or of
+    its input shape, for requests), is replaced. This covers most secrets AWS
+    hands out or accepts, service by service, without a list kept here.
+``credentials``
+    A short table, :data:`CREDENTIAL_MEMBERS`, for the credentials the models
+    leave unmarked (every STS ``SessionToken``, ECR's authorization tokens),
+    plus the credential-issuing calls whose secrets the models do mark, so
+    that this redactor alone still covers them.
+``response_metadata``
+    Keeps only ``HTTPStatusCode`` of a response's ``ResponseMetadata``. Not a
+    secret, but request ids and dates change on every run; off by default so
+    placebo-compatible recordings keep what placebo keeps.
+
+:func:`default_redactors` returns a new list of the first two, for the caller
+to drop from or add to.
+
+Account ids
+-----------
+
+:class:`AccountIdAnonymizer` (optional, stateful, so not in the registry)
+replaces each real account id with one fixed id, :data:`ACCOUNT_ID_PLACEHOLDER`,
+in every string (ARNs, ``OwnerId``, SQS queue URLs, URL-encoded policies) and
+every dict key, of responses and requests alike. It knows the ids it is given,
+and learns more from what it redacts: the account field of ARNs and 12-digit
+values of members named like ``Account``, ``AccountId`` or ``OwnerId``.
+
+At playback the code under test still passes the real id, so recorded and
+live request parameters must be anonymised the same way before they are
+compared. Writing the real ids beside the recordings would defeat the point,
+so the anonymizer can instead give :meth:`~AccountIdAnonymizer.fingerprints`
+of the ids it knows: salted PBKDF2-HMAC-SHA256 digests, deterministic so that
+recording again writes the same ones. :meth:`AccountIdAnonymizer.from_fingerprints`
+builds an anonymizer that replaces exactly the 12-digit numbers whose
+fingerprint is in that set, without ever knowing the ids. There are only
+10**12 account ids, so a plain SHA-256 could be reversed by trying them all
+in minutes; the iterated hash makes that cost months of computing. Account ids
+aren't credentials (AWS says so); this keeps them out of published files and
+search results, not away from a determined attacker.
+
+Models
+------
+
+Service models come from one botocore session, created on first use, and are
+cached for the life of the process (:func:`get_service_model`,
+:func:`get_operation_model`). A service or operation botocore doesn't know
+makes the model-driven redactor return its input unchanged, rather than fail:
+there is nothing it could look up.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import datetime as _dt
+import decimal
+import functools
+import hashlib
+import io
+import json
+import re
+import threading
+import urllib.parse
+from enum import Enum
+from typing import (
+    Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple,
+    Optional, Protocol, Sequence, Set, Tuple, Union,
+)
+from types import MappingProxyType
+
+from botocore.model import OperationModel, ServiceModel, Shape
+from botocore.response import StreamingBody
+
+from .errors import ConfigurationError, RedactionError, UnknownOperationError
+from .models import candidate_services, resolve
+
+__all__ = [
+    "RedactionError",
+    "Redactor",
+    "RequestRedactor",
+    "Kind",
+    "placeholder",
+    "TEXT_PLACEHOLDER",
+    "BYTES_PLACEHOLDER",
+    "ACCESS_KEY_SECRET_PLACEHOLDER",
+    "SESSION_TOKEN_PLACEHOLDER",
+    "SensitiveMembers",
+    "Credentials",
+    "CredentialMember",
+    "CREDENTIAL_MEMBERS",
+    "ResponseMetadata",
+    "AccountIdAnonymizer",
+    "ACCOUNT_ID_PLACEHOLDER",
+    "BUILTIN_REDACTORS",
+    "DEFAULT_REDACTORS",
+    "default_redactors",
+    "redactors_named",
+    "redactor_name",
+    "redact_response",
+    "redact_request",
+    "get_service_model",
+    "get_operation_model",
+]
+
+Data = Dict[str, Any]
+
+
+class Redactor(Protocol):
+    """Anything called as ``redactor(service, operation, data)`` that returns the redacted data."""
+
+    def __call__(self, service: str, operation: str, data: Data) -> Data: ...
+
+
+class RequestRedactor(Redactor, Protocol):
+    """A redactor that also redacts the parameters of a request."""
+
+    def request(self, service: str, operation: str, params: Data) -> Data: ...
+
+
+# --------------------------------------------------------------------------
+# Placeholders
+
+class Kind(str, Enum):
+    """What a secret looks like, which decides the shape of its placeholder."""
+
+    TEXT = "text"  #: a password, a secret string: ``"REDACTED"``
+    ACCESS_KEY_SECRET = "access_key_secret"  #: 40 characters, like a secret access key
+    SESSION_TOKEN = "session_token"  #: a long token
+    BASIC_AUTH_TOKEN = "basic_auth_token"  #: base64 of ``user:password``; the user is kept
+
+
+TEXT_PLACEHOLDER = "REDACTED"
+BYTES_PLACEHOLDER = b"REDACTED"
+ACCESS_KEY_SECRET_PLACEHOLDER = "REDACTED" * 5
+SESSION_TOKEN_PLACEHOLDER = "REDACTED" * 16
+_STRINGS = {
+    Kind.TEXT: TEXT_PLACEHOLDER,
+    Kind.ACCESS_KEY_SECRET: ACCESS_KEY_SECRET_PLACEHOLDER,
+    Kind.SESSION_TOKEN: SESSION_TOKEN_PLACEHOLDER,
+}
+_BLOB_TEXT = base64.b64encode(BYTES_PLACEHOLDER).decode("ascii")
+
+
+def _kind_for(name: str, default: Kind = Kind.TEXT) -> Kind:
+    """The kind of secret a member called ``name`` holds."""
+    lowered = name.lower()
+    if lowered.endswith("sessiontoken"):
+        return Kind.SESSION_TOKEN
+    if lowered.endswith(("secretaccesskey", "secretkey")):
+        return Kind.ACCESS_KEY_SECRET
+    return default
+
+
+def placeholder(value: Any, kind: Kind = Kind.TEXT, *, blob: bool = False) -> Any:
+    """The stand-in for the secret scalar ``value``: same type, plausible shape.
+
+    ``blob`` says the model types the value as bytes, so a string there is
+    base64 (as in files placebo wrote) and gets base64 of the bytes
+    placeholder. A JSON object or array held in a string (a Secrets Manager
+    secret) keeps its keys and nesting, with each leaf replaced, so code that
+    parses it still can. Raises :class:`RedactionError` for a type it has no
+    placeholder for, rather than leave the secret in place.
+    """
+    kind = Kind(kind)
+    if value is None:
+        return None
+    if isinstance(value, str):
+        if kind is Kind.BASIC_AUTH_TOKEN:
+            return _basic_auth_placeholder(value)
+        if blob:
+            return _BLOB_TEXT
+        if kind is Kind.TEXT:
+            return _text_placeholder(value)
+        return _STRINGS[kind]
+    if isinstance(value, (bytes, bytearray)):
+        if kind is Kind.BASIC_AUTH_TOKEN:
+            return _basic_auth_placeholder(bytes(value).decode("latin-1")).encode("ascii")
+        return type(value)(BYTES_PLACEHOLDER)
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float, decimal.Decimal)):
+        return type(value)(0)
+    if isinstance(value, _dt.datetime):
+        return _dt.datetime(1970, 1, 1, tzinfo=value.tzinfo)
+    if isinstance(value, _dt.date):
+        return _dt.date(1970, 1, 1)
+    if isinstance(value, StreamingBody):
+        # The original is left unread: whoever holds it can still read it.
+        return StreamingBody(io.BytesIO(BYTES_PLACEHOLDER), len(BYTES_PLACEHOLDER))
+    if callable(getattr(value, "read", None)):  # a file passed as a request parameter
+        return io.BytesIO(BYTES_PLACEHOLDER)
+    raise RedactionError(
+        "Can't redact a {}.{}: placebo_unittest has no placeholder of that type, "
+        "and won't record the secret it may hold.".format(
+            type(value).__module__, type(value).__qualname__
+        )
+    )
+
+
+def _text_placeholder(value: str) -> str:
+    if value.lstrip()[:1] in ("{", "["):
+        try:
+            parsed = json.loads(value)
+        except ValueError:
+            parsed = None
+        if isinstance(parsed, (dict, list)):
+            return json.dumps(_conceal(parsed, Kind.TEXT), ensure_ascii=False)
+    return TEXT_PLACEHOLDER
+
+
+def _basic_auth_placeholder(token: str) -> str:
+    """base64 of ``user:<placeholder>``, keeping the user (ECR's is ``AWS``)."""
+    try:
+        decoded = base64.b64decode(token.encode("ascii"), validate=True).decode("utf-8")
+    except (UnicodeError, binascii.Error, ValueError):
+        decoded = ""
+    user, sep, _ = decoded.partition(":")
+    plain = user + ":" + TEXT_PLACEHOLDER if sep else TEXT_PLACEHOLDER
+    return base64.b64encode(plain.encode("utf-8")).decode("ascii")
+
+
+def _conceal(value: Any, kind: Kind, shape: Optional[Shape] = None) -> Any:
+    """``value`` with every scalar in it replaced by its placeholder.
+
+    Dict keys are kept: they are member names or map keys, not the secret.
+    Members named like a secret access key or a session token get that kind.
+    """
+    if isinstance(value, dict):
+        return _map_dict(value, lambda key, child: _conceal(
+            child,
+            _kind_for(key, kind) if _is(shape, "structure", None) else kind,
+            _child_shape(shape, key),
+        ))
+    if isinstance(value, (list, tuple)):
+        item = shape.member if shape is not None and shape.type_name == "list" else None
+        return _map_seq(value, lambda child: _conceal(child, kind, item))
+    return placeholder(value, kind, blob=_is(shape, "blob"))
+
+
+def _is(shape: Optional[Shape], *type_names: Optional[str]) -> bool:
+    return (shape.type_name if shape is not None else None) in type_names
+
+
+def _child_shape(shape: Optional[Shape], key: str) -> Optional[Shape]:
+    if shape is None:
+        return None
+    if shape.type_name == "structure":
+        return shape.members.get(key)
+    if shape.type_name == "map":
+        return shape.value
+    return None
+
+
+def _map_dict(value: Dict[Any, Any], fn: Callable[[Any, Any], Any]) -> Dict[Any, Any]:
+    """``value`` with ``fn(key, child)`` for each child; ``value`` itself if none changed."""
+    changed = {}
+    for key, child in value.items():
+        new = fn(key, child)
+        if new is not child:
+            changed[key] = new
+    if not changed:
+        return value
+    return {key: changed.get(key, child) for key, child in value.items()}
+
+
+def _map_seq(value: Sequence[Any], fn: Callable[[Any], Any]) -> Any:
+    """Like :func:`_map_dict`, for a list or tuple (whose type is kept)."""
+    new = [fn(child) for child in value]
+    if all(a is b for a, b in zip(new, value)):
+        return value
+    return tuple(new) if isinstance(value, tuple) else new
+
+
+# --------------------------------------------------------------------------
+# botocore models, cached
+
+def get_service_model(service: str) -> Optional[ServiceModel]:
+    """botocore's model of ``service`` (a service name, else an endpoint prefix), or None."""
+    candidates = candidate_services(service)
+    return candidates[0] if candidates else None
+
+
+def get_operation_model(service: str, operation: str) -> Optional[OperationModel]:
+    """botocore's model of ``operation`` (``"AssumeRole"`` or ``"assume_role"``), or None.
+
+    ``service`` is a botocore service name or a recording's ``<service>``
+    (an endpoint prefix). Where a name is both (``sso``: the SSO portal's
+    service name and sso-admin's endpoint prefix), the service that has the
+    operation wins. An unknown service or operation gives None: there is
+    nothing the model can say about it.
+    """
+    try:
+        resolved = resolve(service, operation)
+    except UnknownOperationError:
+        return None
+    return resolved.operation_model if resolved is not None else None
+
+
+def _canonical(service: str, operation: str) -> Tuple[str, str]:
+    """``(service name, OperationName)`` as botocore spells them, where it knows them."""
+    model = get_operation_model(service, operation)
+    if model is None:
+        return service, operation
+    return model.service_model.service_name, model.name
+
+
+# --------------------------------------------------------------------------
+# The model-driven redactor
+
+class SensitiveMembers:
+    """Replaces every value the botocore model marks ``sensitive``.
+
+    The trait may sit on a scalar (``SecretString``), on a structure or on a
+    list or map; whatever sits under a sensitive shape is replaced, leaf by
+    leaf, keeping its keys and nesting. The model marks a shape, not a use of
+    it: SSM's ``Value`` is replaced for plain ``String`` parameters as well as
+    ``SecureString`` ones.
+    """
+
+    name = "sensitive_members"
+
+    def __call__(self, service: str, operation: str, data: Data) -> Data:
+        model = get_operation_model(service, operation)
+        if model is None or model.output_shape is None or not isinstance(data, dict):
+            return data
+        result: Data = _redact_sensitive(data, model.output_shape, "")
+        return result
+
+    def request(self, service: str, operation: str, params: Data) -> Data:
+        model = get_operation_model(service, operation)
+        if model is None or model.input_shape is None or not isinstance(params, dict):
+            return params
+        result: Data = _redact_sensitive(params, model.input_shape, "")
+        return result
+
+    def __repr__(self) -> str:
+        return "<redactor {}>".format(self.name)
+
+
+#: Sensitive shapes that hold no secret in some uses: shape name ->
+#: (sibling member, the values of it that make the use plain).
+PLAIN_WHEN: Mapping[str, Tuple[str, FrozenSet[str]]] = MappingProxyType({
+    "PSParameterValue": ("Type", frozenset({"String", "StringList"})),
+})
+
+
+def _plain(structure: Dict[Any, Any], shape: Shape) -> bool:
+    rule = PLAIN_WHEN.get(shape.name)
+    return rule is not None and structure.get(rule[0]) in rule[1]
+
+
+def _redact_sensitive(value: Any, shape: Shape, name: str) -> Any:
+    if shape.metadata.get("sensitive"):
+        return _conceal(value, _kind_for(name), shape)
+    if shape.type_name == "structure" and isinstance(value, dict):
+        members = shape.members
+        return _map_dict(value, lambda key, child: (
+            _redact_sensitive(child, members[key], key)
+            if key in members and not _plain(value, members[key]) else child
+        ))
+    if shape.type_name == "list" and isinstance(value, (list, tuple)):
+        item = shape.member
+        return _map_seq(value, lambda child: _redact_sensitive(child, item, name))
+    if shape.type_name == "map" and isinstance(value, dict):
+        item = shape.value
+        return _map_dict(value, lambda key, child: _redact_sensitive(child, item, name))
+    return value
+
+
+# --------------------------------------------------------------------------
+# The curated redactor
+
+class CredentialMember(NamedTuple):
+    """One row of :data:`CREDENTIAL_MEMBERS`.
+
+    ``path`` is dotted member names; ``name[]`` means every item of the list
+    ``name``, and ``**`` any number of levels (``**.SessionToken`` finds a
+    ``SessionToken`` member at any depth). ``operation`` may be ``*``.
+    """
+
+    service: str
+    operation: str
+    path: str
+    kind: Kind
+    marked: bool  # does botocore's model mark it sensitive? (checked by the tests)
+
+
+#: Credentials found in responses. The unmarked rows are what the models
+#: miss; the marked ones let this redactor stand on its own.
+CREDENTIAL_MEMBERS: Tuple[CredentialMember, ...] = (
+    CredentialMember("sts", "*", "**.SessionToken", Kind.SESSION_TOKEN, False),
+    CredentialMember("sts", "*", "**.SecretAccessKey", Kind.ACCESS_KEY_SECRET, True),
+    CredentialMember("cognito-identity", "GetCredentialsForIdentity",
+                     "Credentials.SessionToken", Kind.SESSION_TOKEN, False),
+    CredentialMember("cognito-identity", "GetCredentialsForIdentity",
+                     "Credentials.SecretKey", Kind.ACCESS_KEY_SECRET, True),
+    CredentialMember("ecr", "GetAuthorizationToken",
+                     "authorizationData[].authorizationToken", Kind.BASIC_AUTH_TOKEN, False),
+    CredentialMember("ecr-public", "GetAuthorizationToken",
+                     "authorizationData.authorizationToken", Kind.BASIC_AUTH_TOKEN, False),
+    CredentialMember("codeartifact", "GetAuthorizationToken",
+                     "authorizationToken", Kind.TEXT, False),
+    CredentialMember("sso", "GetRoleCredentials",
+                     "roleCredentials.secretAccessKey", Kind.ACCESS_KEY_SECRET, True),
+    CredentialMember("sso", "GetRoleCredentials",
+                     "roleCredentials.sessionToken", Kind.SESSION_TOKEN, True),
+    CredentialMember("iam", "CreateAccessKey",
+                     "AccessKey.SecretAccessKey", Kind.ACCESS_KEY_SECRET, True),
+)
+
+_ANY, _EACH = object(), object()
+
+
+def _steps(path: str) -> Tuple[Any, ...]:
+    steps: List[Any] = []
+    for part in path.split("."):
+        if part == "**":
+            steps.append(_ANY)
+        elif part.endswith("[]"):
+            steps.extend((part[:-2], _EACH))
+        else:
+            steps.append(part)
+    return tuple(steps)
+
+
+def _at_path(value: Any, steps: Tuple[Any, ...], fn: Callable[[Any], Any]) -> Any:
+    """``value`` with ``fn`` applied to whatever ``steps`` lead to."""
+    if not steps:
+        return fn(value)
+    step, rest = steps[0], steps[1:]
+    if step is _ANY:
+        value = _at_path(value, rest, fn)
+        if isinstance(value, dict):
+            return _map_dict(value, lambda key, child: _at_path(child, steps, fn))
+        if isinstance(value, (list, tuple)):
+            return _map_seq(value, lambda child: _at_path(child, steps, fn))
+        return value
+    if step is _EACH:
+        if isinstance(value, (list, tuple)):
+            return _map_seq(value, lambda child: _at_path(child, rest, fn))
+        return value
+    if isinstance(value, dict) and step in value:
+        return _map_dict(value, lambda key, child: _at_path(child, rest, fn) if key == step else child)
+    return value
+
+
+class Credentials:
+    """Replaces the credentials listed in a table (by default :data:`CREDENTIAL_MEMBERS`).
+
+    Responses only: the models mark every credential a request carries that
+    this table would list, so it has no ``request`` method.
+    """
+
+    name = "credentials"
+
+    def __init__(self, members: Iterable[CredentialMember] = CREDENTIAL_MEMBERS):
+        self.members = tuple(members)
+        self._compiled = [(m.service, m.operation, _steps(m.path), Kind(m.kind)) for m in self.members]
+
+    def __call__(self, service: str, operation: str, data: Data) -> Data:
+        service, operation = _canonical(service, operation)
+        for row_service, row_operation, steps, kind in self._compiled:
+            if row_service == service and row_operation in ("*", operation):
+                data = _at_path(data, steps, functools.partial(_conceal, kind=kind))
+        return data
+
+    def __repr__(self) -> str:
+        return "<redactor {}>".format(self.name)
+
+
+# --------------------------------------------------------------------------
+# ResponseMetadata
+
+class ResponseMetadata:
+    """Keeps only ``HTTPStatusCode`` in a response's ``ResponseMetadata``.
+
+    Request ids, host ids, dates and retry counts differ on every run, so
+    dropping them keeps a re-recorded file identical.
+    """
+
+    name = "response_metadata"
+    keep = ("HTTPStatusCode",)
+
+    def __call__(self, service: str, operation: str, data: Data) -> Data:
+        metadata = data.get("ResponseMetadata") if isinstance(data, dict) else None
+        if not isinstance(metadata, dict) or set(metadata) <= set(self.keep):
+            return data
+        result = dict(data)
+        result["ResponseMetadata"] = {k: metadata[k] for k in self.keep if k in metadata}
+        return result
+
+    def __repr__(self) -> str:
+        return "<redactor {}>".format(self.name)
+
+
+# --------------------------------------------------------------------------
+# Account ids
+
+ACCOUNT_ID_PLACEHOLDER = "123456789012"
+_TWELVE_DIGITS = re.compile(r"(?<![0-9])[0-9]{12}(?![0-9])")
+_ONLY_TWELVE_DIGITS = re.compile(r"^[0-9]{12}$")
+_ARN_ACCOUNT = re.compile(r"arn:[A-Za-z0-9-]+:[A-Za-z0-9.-]*:[A-Za-z0-9-]*:([0-9]{12}):")
+_ACCOUNT_MEMBER = re.compile(r"(?i)(?:account|owner)s?(?:_?ids?|_?numbers?)?$")
+_FINGERPRINT_SALT = b"placebo_unittest account id"
+_FINGERPRINT_ITERATIONS = 200_000
+_FINGERPRINT = re.compile(r"^pbkdf2_sha256\$([1-9][0-9]*)\$([0-9a-f]{64})$")
+
+
+def _fingerprint(account_id: str, iterations: int = _FINGERPRINT_ITERATIONS) -> str:
+    digest = hashlib.pbkdf2_hmac("sha256", account_id.encode("ascii"), _FINGERPRINT_SALT, iterations)
+    return "pbkdf2_sha256${}${}".format(iterations, digest.hex())
+
+
+class AccountIdAnonymizer:
+    """Replaces real account ids with one fixed id, in responses and requests.
+
+    ``account_ids`` are replaced from the start; with ``discover`` (the
+    default) every id found in an ARN's account field, or as the 12-digit
+    value of a member named like ``Account``/``AccountId``/``OwnerId``, is
+    learned before the data it was found in is redacted, and replaced from
+    then on. ``fingerprints`` (from :meth:`fingerprints`) add ids known only
+    by their digest. Ids in ``keep``, and the replacement itself, are never
+    replaced.
+
+    Every distinct account becomes the same one, so a test that tells two
+    accounts apart needs one anonymizer per account, each with its own
+    ``replacement``, ``account_ids`` and ``discover=False``. Only strings and
+    dict keys are rewritten; bytes and numbers are left as they are.
+    Raises :class:`RedactionError` if two keys of one dict would become equal.
+    """
+
+    name = "account_ids"
+
+    def __init__(
+        self,
+        account_ids: Iterable[str] = (),
+        *,
+        replacement: str = ACCOUNT_ID_PLACEHOLDER,
+        discover: bool = True,
+        keep: Iterable[str] = (),
+        fingerprints: Iterable[str] = (),
+    ):
+        if not _ONLY_TWELVE_DIGITS.match(replacement):
+            raise ConfigurationError("replacement", replacement, [ACCOUNT_ID_PLACEHOLDER],
+                                     "It must be 12 digits, like any account id.")
+        self.replacement = replacement
+        self.discover = discover
+        self.keep = frozenset(keep) | {replacement}
+        self._lock = threading.Lock()
+        self._ids: Set[str] = set()
+        self._replaced: Set[str] = set()
+        self._verdicts: Dict[str, bool] = {}
+        self._fingerprints: Dict[int, Set[str]] = {}
+        for fingerprint in fingerprints:
+            match = _FINGERPRINT.match(fingerprint)
+            if match is None:
+                raise RedactionError("{!r} isn't an account-id fingerprint written by "
+                                     "AccountIdAnonymizer.fingerprints().".format(fingerprint))
+            self._fingerprints.setdefault(int(match.group(1)), set()).add(fingerprint)
+        self._learn_ids(account_ids, strict=True)
+
+    @classmethod
+    def from_fingerprints(
+        cls, fingerprints: Iterable[str], *, replacement: str = ACCOUNT_ID_PLACEHOLDER
+    ) -> "AccountIdAnonymizer":
+        """An anonymizer replacing exactly the ids whose fingerprints are given (for playback)."""
+        return cls(replacement=replacement, discover=False, fingerprints=fingerprints)
+
+    @property
+    def account_ids(self) -> FrozenSet[str]:
+        """The real ids it was given or has learned (kept in memory only)."""
+        return frozenset(self._ids)
+
+    @property
+    def replaced(self) -> FrozenSet[str]:
+        """The real ids it has actually replaced so far (kept in memory only)."""
+        return frozenset(self._replaced)
+
+    def fingerprints(self) -> List[str]:
+        """Digests of :attr:`account_ids`, sorted, safe to store beside the recordings."""
+        return sorted(_fingerprint(account_id) for account_id in self.account_ids)
+
+    def learn(self, value: Any) -> FrozenSet[str]:
+        """Learn the account ids found in ``value`` (any tree); return the new ones."""
+        found: Set[str] = set()
+        _discover(value, found)
+        return self._learn_ids(found, strict=False)
+
+    def _learn_ids(self, ids: Iterable[str], strict: bool) -> FrozenSet[str]:
+        new = set()
+        for account_id in ids:
+            if not isinstance(account_id, str) or not _ONLY_TWELVE_DIGITS.match(account_id):
+                if strict:
+                    raise ConfigurationError("account_ids", account_id, [ACCOUNT_ID_PLACEHOLDER],
+                                             "Each account id is a string of 12 digits.")
+                continue
+            if account_id not in self.keep and account_id not in self._ids:
+                new.add(account_id)
+        with self._lock:
+            self._ids |= new
+            for account_id in new:
+                self._verdicts[account_id] = True
+        return frozenset(new)
+
+    def anonymize(self, value: Any) -> Any:
+        """``value`` (any tree, or a string) with every known id replaced; nothing is learned."""
+        if isinstance(value, str):
+            if not _has_twelve(value):
+                return value
+            new = _TWELVE_DIGITS.sub(self._substitute, value)
+            return value if new == value else new
+        if isinstance(value, dict):
+            return self._anonymize_dict(value)
+        if isinstance(value, (list, tuple)):
+            return _map_seq(value, self.anonymize)
+        return value
+
+    def __call__(self, service: str, operation: str, data: Data) -> Data:
+        if self.discover:
+            self.learn(data)
+        result: Data = self.anonymize(data)
+        return result
+
+    def request(self, service: str, operation: str, params: Data) -> Data:
+        return self(service, operation, params)
+
+    def __repr__(self) -> str:
+        return "<redactor {} -> {}>".format(self.name, self.replacement)
+
+    def _anonymize_dict(self, value: Dict[Any, Any]) -> Dict[Any, Any]:
+        keys = {key: self.anonymize(key) if isinstance(key, str) else key for key in value}
+        values = _map_dict(value, lambda key, child: self.anonymize(child))
+        if all(new is key for key, new in keys.items()):
+            return values
+        result: Dict[Any, Any] = {}
+        for key, child in values.items():
+            if keys[key] in result:
+                raise RedactionError(
+                    "Replacing account ids would merge two keys of one dict into {!r}; "
+                    "anonymise these accounts with separate AccountIdAnonymizers, each "
+                    "with its own replacement.".format(keys[key])
+                )
+            result[keys[key]] = child
+        return result
+
+    def _substitute(self, match: "re.Match[str]") -> str:
+        candidate = match.group()
+        if not self._is_known(candidate):
+            return candidate
+        with self._lock:
+            self._replaced.add(candidate)
+        return self.replacement
+
+    def _is_known(self, candidate: str) -> bool:
+        if candidate in self.keep:
+            return False
+        verdict = self._verdicts.get(candidate)
+        if verdict is None:
+            verdict = any(_fingerprint(candidate, iterations) in digests
+                          for iterations, digests in self._fingerprints.items())
+            with self._lock:
+                self._verdicts[candidate] = verdict
+        return verdict
+
+
+def _has_twelve(text: str) -> bool:
+    return len(text) >= 12 and _TWELVE_DIGITS.search(text) is not None
+
+
+def _discover(value: Any, found: Set[str], member: str = "") -> None:
+    if isinstance(value, str):
+        if member and _ACCOUNT_MEMBER.search(member) and _ONLY_TWELVE_DIGITS.match(value):
+            found.add(value)
+        if "arn" in value:
+            found.update(_ARN_ACCOUNT.findall(value))
+        if "%3" in value.upper():
+            found.update(_ARN_ACCOUNT.findall(urllib.parse.unquote(value)))
+    elif isinstance(value, dict):
+        for key, child in value.items():
+            if isinstance(key, str):
+                _discover(key, found)
+            _discover(child, found, key if isinstance(key, str) else "")
+    elif isinstance(value, (list, tuple)):
+        for child in value:
+            _discover(child, found, member)
+
+
+# --------------------------------------------------------------------------
+# The registry, and applying a list
+
+#: The built-in stateless redactors, by name.
+BUILTIN_REDACTORS: Mapping[str, Redactor] = MappingProxyType({
+    r.name: r for r in (SensitiveMembers(), Credentials(), ResponseMetadata())
+})
+#: The names :func:`default_redactors` returns: the secrets, nothing else.
+DEFAULT_REDACTORS: Tuple[str, ...] = ("sensitive_members", "credentials")
+
+
+def redactors_named(names: Iterable[str]) -> List[Redactor]:
+    """The built-in redactors called ``names``, in that order."""
+    result = []
+    for name in names:
+        if name not in BUILTIN_REDACTORS:
+            raise ConfigurationError("redactor", name, sorted(BUILTIN_REDACTORS))
+        result.append(BUILTIN_REDACTORS[name])
+    return result
+
+
+def default_redactors() -> List[Redactor]:
+    """A new list of the redactors that remove secrets, for the caller to edit."""
+    return redactors_named(DEFAULT_REDACTORS)
+
+
+def redactor_name(redactor: Redactor) -> str:
+    """A redactor's ``name``, else its ``__name__``, else its class name."""
+    name = getattr(redactor, "name", None) or getattr(redactor, "__name__", None)
+    return str(name or type(redactor).__name__)
+
+
+RedactSpec = Union[bool, None, str, Redactor, Iterable[Union[str, Redactor]]]
+
+
+def resolve_redactors(spec: RedactSpec) -> List[Redactor]:
+    """The redactors a ``redact=`` argument asks for.
+
+    ``True`` means :data:`DEFAULT_REDACTORS`; ``False``, ``None`` or an empty
+    list none at all. Otherwise it is one redactor or a list of them, each a
+    built-in's name (see :data:`BUILTIN_REDACTORS`) or a callable
+    ``(service, operation, data) -> data``; a list replaces the defaults, so
+    to add one of your own write ``[*DEFAULT_REDACTORS, mine]``.
+    """
+    if spec is True:
+        return default_redactors()
+    if spec is False or spec is None:
+        return []
+    items = [spec] if isinstance(spec, str) or callable(spec) else list(spec)  # type: ignore[arg-type]
+    result: List[Redactor] = []
+    for item in items:
+        if isinstance(item, str):
+            result.extend(redactors_named([item]))
+        elif callable(item):
+            result.append(item)
+        else:
+            raise ConfigurationError("redact", item, sorted(BUILTIN_REDACTORS),
+                                     "Each redactor is a built-in's name or a callable "
+                                     "(service, operation, data) -> data.")
+    return result
+
+
+def redact_response(service: str, operation: str, data: Data, redactors: Iterable[Redactor]) -> Data:
+    """``data`` passed through each redactor in turn."""
+    for redactor in redactors:
+        data = redactor(service, operation, data)
+    return data
+
+
+def redact_request(service: str, operation: str, params: Data, redactors: Iterable[Redactor]) -> Data:
+    """``params`` passed through the ``request`` method of each redactor that has one."""
+    for redactor in redactors:
+        request = getattr(redactor, "request", None)
+        if callable(request):
+            params = request(service, operation, params)
+    return params
