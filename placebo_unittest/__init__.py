@@ -4,20 +4,26 @@
 """
 import logging
 
-from .config import Mode, OnExhausted, OnUnused, RecordFormat
+from .calls import Call
+from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat
 from .context import PlaceboContext, UnusedRecordingsWarning
 from .decorators import placebo_session
 from .errors import (
     ConfigurationError,
     CorruptRecordingError,
+    InvalidResponseError,
     NotAttachedError,
     PickleNotAllowedError,
     PlaceboError,
     RecordingExhaustedError,
     RecordingNotFoundError,
+    RedactionError,
     UnknownFormatError,
+    UnknownOperationError,
     UnserializableValueError,
 )
+from .matching import RequestMismatchError
+from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
 from .pill import FakeHttpResponse, Pill, attach
 from .testcase import PlaceboMixin, PlaceboTestCase
 
@@ -32,6 +38,10 @@ __all__ = [
     "placebo_session",
     "UnusedRecordingsWarning",
     "OnUnused",
+    "Match",
+    "Call",
+    "DEFAULT_REDACTORS",
+    "BUILTIN_REDACTORS",
     "FakeHttpResponse",
     "Mode",
     "OnExhausted",
@@ -45,6 +55,10 @@ __all__ = [
     "PickleNotAllowedError",
     "CorruptRecordingError",
     "UnserializableValueError",
+    "RequestMismatchError",
+    "InvalidResponseError",
+    "UnknownOperationError",
+    "RedactionError",
     "__version__",
 ]
 

@@ -20,8 +20,10 @@ import warnings
 from typing import Any, List, Optional, Union
 
 from . import stats
-from .config import Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .matching import IgnoreLike, compile_ignore
 from .pill import Pill, attach
+from .redaction import RedactSpec, resolve_redactors
 from .session import default_session, new_session, no_waiter_delays
 
 __all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings"]
@@ -55,7 +57,9 @@ class PlaceboContext:
     replaces ``directory`` completely when :meth:`finish` is told the test
     passed; when it failed, the attempt is kept in ``<directory>.failed``.
     Without it, recording adds to ``directory``, which is created at the
-    start, as placebo's decorator does. ``legacy_types`` is passed to the
+    start, as placebo's decorator does. ``legacy_types``, ``match``
+    (default ``$PLACEBO_MATCH``, else ``"order"``), ``ignore_params``,
+    ``redact``, ``anonymize_accounts`` and ``validate`` are passed to the
     :class:`~placebo_unittest.Pill`.
     """
 
@@ -73,6 +77,11 @@ class PlaceboContext:
         patch_default_session: bool = True,
         label: Optional[str] = None,
         legacy_types: bool = False,
+        match: Optional[Union[str, Match]] = None,
+        ignore_params: IgnoreLike = None,
+        redact: RedactSpec = True,
+        anonymize_accounts: Union[bool, str] = False,
+        validate: bool = False,
     ):
         settings = read_env()
         self.directory = os.path.abspath(os.fspath(directory))
@@ -87,6 +96,11 @@ class PlaceboContext:
         self.patch_default_session = patch_default_session
         self.label = label or os.path.basename(self.directory)
         self.legacy_types = legacy_types
+        self.match = coerce(Match, match, "match") if match is not None else settings.match or Match.ORDER
+        self.ignore_params = compile_ignore(ignore_params)
+        self.redact = resolve_redactors(redact)  # checked now: a wrong name fails before the test
+        self.anonymize_accounts = anonymize_accounts
+        self.validate = validate
         self.mode: Optional[Mode] = None
         self.session: Any = None
         self.pill: Optional[Pill] = None
@@ -108,7 +122,9 @@ class PlaceboContext:
         elif mode is Mode.RECORD:
             os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
         pill = attach(session, data_path, record_format=self.record_format,
-                      on_exhausted=self.on_exhausted, legacy_types=self.legacy_types)
+                      on_exhausted=self.on_exhausted, legacy_types=self.legacy_types,
+                      match=self.match, ignore_params=self.ignore_params, redact=self.redact,
+                      anonymize_accounts=self.anonymize_accounts, validate=self.validate)
         pill.label = self.label
         if mode is Mode.RECORD:
             pill.record()

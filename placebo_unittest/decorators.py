@@ -6,6 +6,11 @@ from ``PLACEBO_MODE`` (``record``, ``playback``, ``once``, ``live``; default
 playback), recordings live in ``<PLACEBO_DIR or ./placebo>/<Class>.<function>``
 (``<function>`` alone for a plain function), and like placebo's decorator it
 adds to existing recordings when recording and cycles through them on replay.
+
+Used with arguments, ``@placebo_session(match="verify", ignore_params=[...])``,
+it passes them to the test's :class:`~placebo_unittest.Pill`: ``match``,
+``ignore_params``, ``redact``, ``anonymize_accounts``, ``validate`` and
+``legacy_types``.
 """
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ import functools
 import inspect
 import os
 import unittest
-from typing import Any, Callable, TypeVar, Union
+from typing import Any, Callable, Dict, Optional, TypeVar, Union
 
 from .config import OnExhausted, OnUnused, read_env
 from .context import PlaceboContext
@@ -28,13 +33,17 @@ def _base_dir() -> str:
     return read_env().directory or os.path.join(os.getcwd(), "placebo")
 
 
-def _context(name: str) -> PlaceboContext:
+_OPTIONS = ("match", "ignore_params", "redact", "anonymize_accounts", "validate", "legacy_types")
+
+
+def _context(name: str, options: Dict[str, Any]) -> PlaceboContext:
     return PlaceboContext(
         os.path.join(_base_dir(), name),
         clean_record=False,
         on_exhausted=OnExhausted.CYCLE,
         on_unused=OnUnused.IGNORE,
         label=name,
+        **options,
     )
 
 
@@ -43,11 +52,21 @@ def _is_method(function: Callable[..., Any]) -> bool:
     return len(parts) > 1 and parts[-2] != "<locals>"
 
 
-def placebo_session(target: T) -> T:
-    """Record or replay the boto3 calls of a test, as placebo's decorator does."""
+def placebo_session(target: Optional[T] = None, **options: Any) -> Any:
+    """Record or replay the boto3 calls of a test, as placebo's decorator does.
+
+    Use it bare (``@placebo_session``) or with the pill's options
+    (``@placebo_session(match="verify")``)."""
+    unknown = sorted(set(options) - set(_OPTIONS))
+    if unknown:
+        raise TypeError("placebo_session() got unexpected option(s) {}; it takes {}".format(
+            ", ".join(unknown), ", ".join(_OPTIONS)))
+    if target is None:
+        PlaceboContext(os.devnull, "playback", **options)  # a wrong value fails now, not in a test
+        return lambda decorated: placebo_session(decorated, **options)
     if isinstance(target, type):
-        return _decorate_class(target)  # type: ignore[return-value]
-    function = target
+        return _decorate_class(target, options)
+    function: Callable[..., Any] = target
 
     @functools.wraps(function)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -55,7 +74,7 @@ def placebo_session(target: T) -> T:
             name = directory_for_test(type(args[0]).__name__, function.__name__)
         else:
             name = safe_name(function.__name__)
-        context = _context(name)
+        context = _context(name, options)
         kwargs["session"] = context.start()
         passed = False
         try:
@@ -74,10 +93,10 @@ def placebo_session(target: T) -> T:
     if signature is not None and "session" in signature.parameters:
         wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
             parameters=[p for p in signature.parameters.values() if p.name != "session"])
-    return wrapper  # type: ignore[return-value]
+    return wrapper
 
 
-def _decorate_class(cls: type) -> type:
+def _decorate_class(cls: type, options: Dict[str, Any]) -> type:
     if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
         raise TypeError("placebo_session decorates functions and unittest.TestCase "
                         "classes, not {!r}".format(cls))
@@ -85,7 +104,7 @@ def _decorate_class(cls: type) -> type:
 
     @functools.wraps(original_setup)
     def setUp(self: unittest.TestCase) -> None:
-        context = _context(directory_for_test(type(self).__name__, self._testMethodName))
+        context = _context(directory_for_test(type(self).__name__, self._testMethodName), options)
         self.session = context.start()  # type: ignore[attr-defined]
         self.pill = context.pill  # type: ignore[attr-defined]
         self.addCleanup(context.finish, True)

@@ -23,7 +23,7 @@ import weakref
 from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
 
 from . import calls as _calls
-from . import messages, replay
+from . import messages, models, replay
 from .calls import Call, CallLog, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .errors import (
@@ -39,9 +39,9 @@ from .naming import read_keys, recording_stem, service_key
 # (``pill.serialize`` in a subclass's save_response, say).
 from .placebo_format import Format, deserialize, get_deserializer, get_serializer, serialize  # noqa: F401
 from .redaction import AccountIdAnonymizer, RedactSpec, redact_response, resolve_redactors
-from .redaction import get_operation_model as _operation_model
 from .serializer import Loaded, Recording, decode, dumps, encode, loads, materialize
 from .storage import RecordingStore
+from .validation import validate_response
 
 __all__ = ["Pill", "FakeHttpResponse", "attach"]
 
@@ -253,6 +253,10 @@ class Pill:
         """The calls to ``operation`` (``GetRole`` or ``get_role``) of
         ``service`` (botocore's name: ``iam``); either may be left out."""
         return self._calls.find(service, operation)
+
+    def describe_calls(self) -> str:
+        """Every call this pill has seen, one a line, for failure messages."""
+        return self._calls.describe()
 
     # -- wiring ----------------------------------------------------------
     def attach(self, session: Any, data_path: str) -> None:
@@ -510,6 +514,8 @@ class Pill:
             raise
         if hooked is not None:  # a recorded call, passing through a subclass
             recording.request, recording.accounts = hooked.request, hooked.accounts
+        elif self.validate:
+            service, operation = self._checked(service, operation, response_data, http_response)
         return self._write(service, operation, recording)
 
     def get_new_file_path(self, service: str, operation: str) -> str:
@@ -629,6 +635,7 @@ class Pill:
         recordings, in every mode, in the order they were queued. With
         ``expected_params``, the call must pass exactly those parameters, or
         it fails with :class:`~placebo_unittest.matching.RequestMismatchError`."""
+        service, operation = self._checked(service, operation, response_data, http_response)
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
@@ -645,12 +652,23 @@ class Pill:
         with self._lock:
             self._queued.setdefault(key, []).append(loaded)
 
+    def _checked(self, service: str, operation: str, data: Any, status: int) -> Tuple[str, str]:
+        """Check a response given by hand against the botocore model, and
+        return the names it is filed under: ``("monitoring", "ListMetrics")``
+        for ``("cloudwatch", "list_metrics")``. A service botocore doesn't
+        know is left as it is, unchecked."""
+        resolved = models.resolve(service, operation)
+        if resolved is None:
+            return service, operation
+        validate_response(resolved, data, status)
+        return models.file_service(resolved), resolved.operation
+
     def _expected_form(self, service: str, operation: str, params: Dict[str, Any]) -> Any:
         """``params`` given by hand, in the form live calls are compared in."""
-        model = _operation_model(service, operation)
-        if model is None:
+        resolved = models.resolve(service, operation)
+        if resolved is None:
             return normalize(params)
-        return replay.stored_form(model, params, self._redactors)
+        return replay.stored_form(resolved.operation_model, params, self._redactors)
 
     def unused_responses(self) -> List[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""

@@ -12,9 +12,10 @@ import inspect
 import os
 import sys
 import unittest
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
-from .config import Mode, OnExhausted, OnUnused
+from .config import Match, Mode, OnExhausted, OnUnused, read_env
+from .redaction import DEFAULT_REDACTORS
 from .context import PlaceboContext
 from .pill import Pill
 from .testnames import directory_for_test, safe_name, subtest_label
@@ -50,6 +51,20 @@ class PlaceboMixin:
         Files written by placebo or other tools get the types the botocore
         model says (bytes for blobs, datetimes for ISO timestamps); default
         True. Set it to False to replay them exactly as placebo did.
+    ``placebo_match``
+        How each replayed call's parameters are checked: ``"verify"`` (the
+        default here, or ``$PLACEBO_MATCH``), ``"params"`` or ``"order"``.
+    ``placebo_ignore_params``
+        Parameters left out of that check, by name (``ClientToken``) or
+        path (``Tags[*].Value``).
+    ``placebo_redact``
+        What is removed before recordings are written; default: secrets,
+        and all of ``ResponseMetadata`` but ``HTTPStatusCode``.
+    ``placebo_anonymize_accounts``
+        ``True`` (or a 12-digit id) replaces the recording account's id.
+    ``placebo_validate``
+        Responses given to :meth:`save_response` are checked against the
+        botocore model; default True.
     """
 
     #: On the class: the mode to run in. On a running test: the mode it runs
@@ -62,6 +77,11 @@ class PlaceboMixin:
     placebo_on_exhausted: str = OnExhausted.ERROR.value
     placebo_on_unused: str = OnUnused.FAIL.value
     placebo_legacy_types: bool = True
+    placebo_match: Optional[Union[str, Match]] = None
+    placebo_ignore_params: Sequence[str] = ()
+    placebo_redact: Any = DEFAULT_REDACTORS + ("response_metadata",)
+    placebo_anonymize_accounts: Union[bool, str] = False
+    placebo_validate: bool = True
 
     session: Any
     pill: Pill
@@ -108,6 +128,11 @@ class PlaceboMixin:
             on_unused=cls.placebo_on_unused,
             label=self.id(),  # type: ignore[attr-defined]
             legacy_types=cls.placebo_legacy_types,
+            match=cls.placebo_match or read_env().match or Match.VERIFY,
+            ignore_params=cls.placebo_ignore_params,
+            redact=cls.placebo_redact,
+            anonymize_accounts=cls.placebo_anonymize_accounts,
+            validate=cls.placebo_validate,
         )
         self.session = context.start()
         self.pill = context.pill  # type: ignore[assignment]
@@ -184,18 +209,42 @@ class PlaceboMixin:
         self.pill.playback()
 
     def save_response(self, service: str, operation: str, data: Any,
-                      http_response: int = 200, persist: bool = False) -> Optional[str]:
+                      http_response: int = 200, persist: bool = False,
+                      expected_params: Optional[Dict[str, Any]] = None) -> Optional[str]:
         """Give the next ``service.operation`` call this response.
 
         By default the response is queued in memory for this test only, as
         botocore's Stubber does, so running a test never writes into your
-        recordings. With ``persist=True`` it is written as a recording file
-        in the test's directory, and its path returned.
+        recordings; with ``expected_params`` the call must pass exactly those
+        parameters. With ``persist=True`` it is written as a recording file
+        in the test's directory, and its path returned. Either way the
+        response is first checked against the botocore model (unless
+        ``placebo_validate`` is False).
         """
         if persist:
             return self.pill.save_response(service, operation, data, http_response)
-        self.pill.queue_response(service, operation, data, http_response)
+        self.pill.queue_response(service, operation, data, http_response,
+                                 expected_params=expected_params)
         return None
+
+    def assertCalled(self, service: str, operation: str, params: Optional[Dict[str, Any]] = None,
+                     times: Optional[int] = None) -> None:
+        """Fail unless the test called ``service.operation`` (``iam``,
+        ``GetRole`` or ``get_role``): at least once, or exactly ``times``
+        times; with ``params``, with exactly those parameters. The message
+        lists every call the test made."""
+        made = self.pill.find_calls(service, operation)
+        if params is not None:
+            made = [call for call in made if call.params == params]
+        if (times is None and made) or (times is not None and len(made) == times):
+            return
+        wanted = "{}.{}".format(service, operation)
+        if params is not None:
+            wanted += " with {!r}".format(params)
+        count = "at least once" if times is None else "{} time(s)".format(times)
+        raise self.failureException(  # type: ignore[attr-defined]
+            "Expected {} to be called {}, but it was called {} time(s). Calls made:\n{}".format(
+                wanted, count, len(made), self.pill.describe_calls()))
 
     def adopt(self, *clients: Any) -> None:
         """Bring clients made before the test (at import time, say) under this

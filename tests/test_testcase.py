@@ -362,7 +362,7 @@ def test_the_recording_profile_comes_from_PLACEBO_PROFILE_or_the_class(
 
 # -- 3. helpers -----------------------------------------------------------------------
 ROLE_CREATED = datetime.datetime(2021, 3, 4, 5, 6, 7, 890000, tzinfo=datetime.timezone.utc)
-ROLE = {"Role": {"Path": "/", "RoleName": "reader", "RoleId": "AROAPLACEBO",
+ROLE = {"Role": {"Path": "/", "RoleName": "reader", "RoleId": "AROAPLACEBOEXAMPLE01",
                  "Arn": "arn:aws:iam::123456789012:role/reader", "CreateDate": ROLE_CREATED,
                  "AssumeRolePolicyDocument": "{}"}}
 RANDOM = {"Plaintext": b"\x00\xff\x80 not utf-8 \xfe"}
