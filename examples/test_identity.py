@@ -1,10 +1,11 @@
-"""IAM: roles with creation dates, a modeled error, and a parameterized test."""
+"""IAM: roles with creation dates, a modeled error, a parameterized test, and
+a changed parameter caught on replay."""
 import datetime
 import json
 
 from parameterized import parameterized
 
-from placebo_unittest import PlaceboTestCase
+from placebo_unittest import PlaceboTestCase, RequestMismatchError
 
 TRUST = json.dumps({
     "Version": "2012-10-17",
@@ -32,3 +33,16 @@ class IdentityTest(PlaceboTestCase):
         with self.assertRaises(iam.exceptions.NoSuchEntityException) as caught:
             iam.get_role(RoleName="nobody")
         self.assertEqual(caught.exception.response["ResponseMetadata"]["HTTPStatusCode"], 404)
+
+    def test_a_changed_parameter_is_caught(self):
+        """PlaceboTestCase replays with match="verify": each call must pass the
+        parameters it was recorded with. Here the code asks for another role
+        than the one it recorded, as a typo in the code under test would."""
+        iam = self.client("iam")
+        iam.create_role(RoleName="auditor", AssumeRolePolicyDocument=TRUST)
+        if self.placebo_mode == "record":
+            iam.get_role(RoleName="auditor")  # what the recording holds
+            return
+        with self.assertRaises(RequestMismatchError) as caught:
+            iam.get_role(RoleName="auditors")
+        self.assertIn("RoleName: recorded 'auditor', called with 'auditors'", str(caught.exception))

@@ -557,14 +557,14 @@ class Pill:
         model, live = getattr(self._local, "call", None) or (None, None)
         if model is not None and model.name != operation:
             model = live = None  # a subclass asked for another operation
+        with self._lock:
+            self._served.add(path)  # reached, even if the check below fails the call
         if self._match is Match.VERIFY and live is not None:
             replay.check(loaded, live, self._ignore, service=service, operation=operation,
                          call=getattr(self._local, "number", 0), label=self.label)
         shape = model.output_shape if self.legacy_types and model is not None else None
         status, data = materialize(loaded, shape)
         self._local.served = path
-        with self._lock:
-            self._served.add(path)
         LOG.debug("replayed %s", path)
         return self._http_response(status, data), data
 
