@@ -219,6 +219,6 @@ def test_the_example_suite_replays_offline(tmp_path):
         tmp_path, "discover", "-s", "examples", cwd=REPO,
         PLACEBO_TEST_NETWORK=os.environ.get("PLACEBO_TEST_NETWORK", "cut"))
     assert status == 0, err
-    assert "Ran 11 tests" in err
-    assert "11 tests run" in err and "missing 0" in err and "unused 0" in err
+    assert "Ran 12 tests" in err
+    assert "12 tests run" in err and "missing 0" in err and "unused 0" in err
     assert numbers == counts(tests=11, replayed=len(recordings)), err
