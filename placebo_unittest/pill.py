@@ -503,8 +503,12 @@ class Pill:
         ``monitoring``); ``http_response`` is the HTTP status code. Responses
         saved for one operation are replayed in the order they were saved.
 
-        While recording, every response passes through here (as a copy the
-        override may change), so a subclass can scrub or redirect it."""
+        With ``validate``, a response saved by hand is first checked against
+        the botocore model, and ``service`` and ``operation`` may be given as
+        a client name (``cloudwatch``) and a method name (``list_metrics``).
+
+        While recording, every response passes through here (as a redacted
+        copy the override may change), so a subclass can scrub or redirect it."""
         LOG.debug("save_response: %s.%s", service, operation)
         hooked: Optional[Recording] = getattr(self._local, "recording", None)
         try:
