@@ -13,17 +13,16 @@ which asks :meth:`Pill.get_next_file_path` what to read.
 """
 from __future__ import annotations
 
-import fnmatch
 import itertools
 import logging
 import os
 import re
 import threading
 import weakref
-from typing import Any, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import calls as _calls
-from . import messages, models, replay
+from . import messages, replay
 from .calls import Call, CallLog, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .errors import (
@@ -33,15 +32,29 @@ from .errors import (
     RecordingNotFoundError,
     UnserializableValueError,
 )
-from .matching import IgnoreLike, compile_ignore, normalize
+from .filters import Names, RecordFilter
+from .matching import IgnoreLike, compile_ignore
 from .naming import read_keys, recording_stem, service_key
+
 # placebo's pill module had these names, and code that wraps it uses them
 # (``pill.serialize`` in a subclass's save_response, say).
-from .placebo_format import Format, deserialize, get_deserializer, get_serializer, serialize  # noqa: F401
-from .redaction import AccountIdAnonymizer, RedactSpec, redact_response, resolve_redactors
-from .serializer import Loaded, Recording, decode, dumps, encode, loads, materialize
+from .placebo_format import (  # noqa: F401
+    Format,
+    deserialize,
+    get_deserializer,
+    get_serializer,
+    serialize,
+)
+from .queue import ResponseQueue
+from .redaction import (
+    AccountIdAnonymizer,
+    RedactSpec,
+    redact_response,
+    resolve_redactors,
+)
+from .serializer import Recording, decode, dumps, encode, materialize
 from .storage import RecordingStore
-from .validation import validate_response
+from .validation import check_manual_response
 
 __all__ = ["Pill", "FakeHttpResponse", "attach"]
 
@@ -65,9 +78,6 @@ _WIRING = (
     ("after-call", "_after_call_done", "register_last"),
 )
 
-Names = Union[str, Iterable[str]]
-
-
 class FakeHttpResponse:
     """What botocore's after-call handlers see in place of an HTTP response on replay.
 
@@ -87,12 +97,6 @@ class FakeHttpResponse:
 
     def __repr__(self) -> str:
         return "FakeHttpResponse(status_code={})".format(self.status_code)
-
-
-def _split(names: Names) -> Tuple[str, ...]:
-    if isinstance(names, str):
-        names = names.split(",")
-    return tuple(n.strip() for n in names if n and n.strip())
 
 
 class Pill:
@@ -178,19 +182,17 @@ class Pill:
         self._calls = CallLog()
         self._used_numbers: Dict[Tuple[str, str], set] = {}
         self._choose_lock = threading.Lock()
-        self._expects_params = False
         self._mode: Optional[Mode] = None
         self._session: Any = None
         self._data_path: Optional[str] = None
         self._store: Optional[RecordingStore] = None
-        self._filters: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = [(("*",), ("*",))]
+        self._filter = RecordFilter()
         self._served: set = set()
         self._recorded: List[str] = []
         self._replayed = 0
         self._live_calls = 0
         self._missing: List[str] = []
-        self._queued: Dict[Tuple[str, str], List[Loaded]] = {}
-        self._queue_count = 0
+        self._queued = ResponseQueue()
         self._lock = threading.Lock()
         self._local = threading.local()
         self.clients = []
@@ -316,11 +318,10 @@ class Pill:
         Called again while recording, it records what either call asked for,
         as placebo's does."""
         self._attached()
-        chosen = (_split(services) or ("*",), _split(operations) or ("*",))
         if self._mode is Mode.RECORD:
-            self._filters.append(chosen)
+            chosen = self._filter.add(services, operations)
         else:
-            self._filters = [chosen]
+            chosen = self._filter.reset(services, operations)
             self.events = []
         self.events.extend("after-call.{}.{}".format(s, o) for s in chosen[0] for o in chosen[1])
         self._mode = Mode.RECORD
@@ -373,9 +374,9 @@ class Pill:
         context[self._params_key] = copy_params(params)
         mode = self._mode
         if (
-            (mode is Mode.RECORD and self._wants(model))
+            (mode is Mode.RECORD and self._filter.wants(model))
             or (mode is Mode.PLAYBACK and self._match is not Match.ORDER)
-            or self._expects_params
+            or self._queued.expects_params
         ):
             # Now, before the upload reads any body: its digest is taken here.
             context[self._stored_key] = replay.stored_form(model, params, self._redactors)
@@ -391,7 +392,7 @@ class Pill:
         keys = read_keys(model.service_model)
         live = context.get(self._stored_key) if context else None
         if self._queued:
-            queued = self._pop_queued([recording_stem(self.prefix, k) for k in keys], operation)
+            queued = self._queued.pop([recording_stem(self.prefix, k) for k in keys], operation)
             if queued is not None:
                 replay.check(queued, live, self._ignore, service=keys[0], operation=operation,
                              call=len(self._calls.find(model.service_model.service_name, operation)) + 1,
@@ -427,7 +428,7 @@ class Pill:
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
             return  # a replayed response
-        if self._mode is not Mode.RECORD or context is None or not self._wants(model):
+        if self._mode is not Mode.RECORD or context is None or not self._filter.wants(model):
             with self._lock:
                 self._live_calls += 1  # went to AWS and is not being recorded
             self._log(model, context, _calls.LIVE, None)
@@ -477,24 +478,6 @@ class Pill:
         recording.request = request
         return recording
 
-    def _wants(self, model: Any) -> bool:
-        service_model = model.service_model
-        names = None
-        for services, operations in self._filters:
-            if services != ("*",):
-                if names is None:
-                    names = (
-                        service_model.service_id.hyphenize(),
-                        service_model.service_name,
-                        service_model.endpoint_prefix,
-                    )
-                if not any(fnmatch.fnmatchcase(n, p) for n in names for p in services):
-                    continue
-            if operations != ("*",) and not any(fnmatch.fnmatchcase(model.name, p) for p in operations):
-                continue
-            return True
-        return False
-
     # -- recording: the overridable steps ----------------------------------
     def save_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> str:
         """Store ``response_data`` as the next recorded response of
@@ -519,7 +502,7 @@ class Pill:
         if hooked is not None:  # a recorded call, passing through a subclass
             recording.request, recording.accounts = hooked.request, hooked.accounts
         elif self.validate:
-            service, operation = self._checked(service, operation, response_data, http_response)
+            service, operation = check_manual_response(service, operation, response_data, http_response)
         return self._write(service, operation, recording)
 
     def get_new_file_path(self, service: str, operation: str) -> str:
@@ -639,53 +622,20 @@ class Pill:
         recordings, in every mode, in the order they were queued. With
         ``expected_params``, the call must pass exactly those parameters, or
         it fails with :class:`~placebo_unittest.matching.RequestMismatchError`."""
-        service, operation = self._checked(service, operation, response_data, http_response)
+        service, operation = check_manual_response(service, operation, response_data, http_response)
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
             exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
             raise
-        key = (recording_stem(self.prefix, service), operation)
-        with self._lock:
-            self._queue_count += 1
-            name = "<queued response {} for {}.{}>".format(self._queue_count, key[0], operation)
-        loaded = loads(dumps(recording, "json"), name, "json")
+        request = None
         if expected_params is not None:
-            loaded.request = self._expected_form(service, operation, expected_params)
-            self._expects_params = True
-        with self._lock:
-            self._queued.setdefault(key, []).append(loaded)
-
-    def _checked(self, service: str, operation: str, data: Any, status: int) -> Tuple[str, str]:
-        """Check a response given by hand against the botocore model, and
-        return the names it is filed under: ``("monitoring", "ListMetrics")``
-        for ``("cloudwatch", "list_metrics")``. A service botocore doesn't
-        know is left as it is, unchecked."""
-        resolved = models.resolve(service, operation)
-        if resolved is None:
-            return service, operation
-        validate_response(resolved, data, status)
-        return models.file_service(resolved), resolved.operation
-
-    def _expected_form(self, service: str, operation: str, params: Dict[str, Any]) -> Any:
-        """``params`` given by hand, in the form live calls are compared in."""
-        resolved = models.resolve(service, operation)
-        if resolved is None:
-            return normalize(params)
-        return replay.stored_form(resolved.operation_model, params, self._redactors)
+            request = replay.expected_form(service, operation, expected_params, self._redactors)
+        self._queued.add(recording_stem(self.prefix, service), operation, recording, request)
 
     def unused_responses(self) -> List[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""
-        with self._lock:
-            return [loaded.path for queue in self._queued.values() for loaded in queue]
-
-    def _pop_queued(self, stems: Sequence[str], operation: str) -> Optional[Loaded]:
-        with self._lock:
-            for stem in stems:
-                queue = self._queued.get((stem, operation))
-                if queue:
-                    return queue.pop(0)
-        return None
+        return self._queued.unused()
 
     def unused_recordings(self) -> List[str]:
         """Recordings in :attr:`data_path` not replayed since :meth:`playback` was called."""

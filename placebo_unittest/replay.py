@@ -15,12 +15,19 @@ from typing import Any, Dict, Iterable, Optional, Sequence, Set, Tuple
 
 from . import messages
 from .config import OnExhausted
-from .matching import IgnoreSpec, RequestMismatchError, compare, normalize, select_recording
+from .matching import (
+    IgnoreSpec,
+    RequestMismatchError,
+    compare,
+    normalize,
+    select_recording,
+)
+from .models import resolve
 from .redaction import AccountIdAnonymizer, Redactor, redact_request
 from .serializer import Loaded
 from .storage import RecordingStore
 
-__all__ = ["stored_form", "for_recording", "check", "choose"]
+__all__ = ["stored_form", "expected_form", "for_recording", "check", "choose"]
 
 
 def stored_form(model: Any, params: Dict[str, Any], redactors: Sequence[Redactor]) -> Any:
@@ -29,6 +36,15 @@ def stored_form(model: Any, params: Dict[str, Any], redactors: Sequence[Redactor
     if redactors:
         params = redact_request(model.service_model.service_name, model.name, params, redactors)
     return normalize(params, model.input_shape)
+
+
+def expected_form(service: str, operation: str, params: Dict[str, Any], redactors: Sequence[Redactor]) -> Any:
+    """Parameters given by hand (a queued response's ``expected_params``), in
+    the form live calls are compared in."""
+    resolved = resolve(service, operation)
+    if resolved is None:
+        return normalize(params)
+    return stored_form(resolved.operation_model, params, redactors)
 
 
 _anonymizer_lock = threading.Lock()

@@ -13,15 +13,30 @@ from __future__ import annotations
 
 import re
 import reprlib
-from typing import Any, Dict, List, Mapping, Sequence
+from typing import Any, Dict, List, Mapping, Sequence, Tuple
 
 from botocore.model import Shape
 from botocore.validate import ParamValidator
 
 from .errors import InvalidResponseError
-from .models import Resolved
+from .models import Resolved, file_service, resolve
 
-__all__ = ["validate_response"]
+__all__ = ["validate_response", "check_manual_response"]
+
+
+def check_manual_response(service: str, operation: str, data: Any, status_code: int = 200) -> Tuple[str, str]:
+    """Check a response given by hand, and return the names it is filed under:
+    ``("monitoring", "ListMetrics")`` for ``("cloudwatch", "list_metrics")``.
+
+    A service botocore doesn't know is returned as it is, unchecked; a
+    misspelt operation of a known one raises
+    :class:`~placebo_unittest.errors.UnknownOperationError`.
+    """
+    resolved = resolve(service, operation)
+    if resolved is None:
+        return service, operation
+    validate_response(resolved, data, status_code)
+    return file_service(resolved), resolved.operation
 
 
 # --- Checking a response -----------------------------------------------------
