@@ -23,6 +23,7 @@ from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
 
 from . import calls as _calls
 from . import messages, replay
+from .accounts import AccountIdAnonymizer
 from .calls import Call, CallLog, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .errors import (
@@ -47,7 +48,6 @@ from .placebo_format import (  # noqa: F401
 )
 from .queue import ResponseQueue
 from .redaction import (
-    AccountIdAnonymizer,
     RedactSpec,
     redact_response,
     resolve_redactors,

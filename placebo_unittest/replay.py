@@ -14,6 +14,7 @@ import threading
 from typing import Any, Dict, Iterable, Optional, Sequence, Set, Tuple
 
 from . import messages
+from .accounts import AccountIdAnonymizer
 from .config import OnExhausted
 from .matching import (
     IgnoreSpec,
@@ -23,7 +24,7 @@ from .matching import (
     select_recording,
 )
 from .models import resolve
-from .redaction import AccountIdAnonymizer, Redactor, redact_request
+from .redaction import Redactor, redact_request
 from .serializer import Loaded
 from .storage import RecordingStore
 

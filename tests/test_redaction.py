@@ -17,15 +17,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from placebo_unittest.errors import ConfigurationError, PlaceboError, RedactionError
+from placebo_unittest.accounts import ACCOUNT_ID_PLACEHOLDER, AccountIdAnonymizer
 from placebo_unittest.redaction import (
     ACCESS_KEY_SECRET_PLACEHOLDER,
-    ACCOUNT_ID_PLACEHOLDER,
     BUILTIN_REDACTORS,
     BYTES_PLACEHOLDER,
     CREDENTIAL_MEMBERS,
     SESSION_TOKEN_PLACEHOLDER,
     TEXT_PLACEHOLDER,
-    AccountIdAnonymizer,
     Credentials,
     CredentialMember,
     Kind,
