@@ -14,7 +14,7 @@ import sys
 import unittest
 from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
-from .config import Match, Mode, OnExhausted, OnUnused, read_env
+from .config import Match, Mode, OnExhausted, OnUnused, coerce, read_env
 from .redaction import DEFAULT_REDACTORS
 from .context import PlaceboContext
 from .pill import Pill
@@ -128,7 +128,7 @@ class PlaceboMixin:
             on_unused=cls.placebo_on_unused,
             label=self.id(),  # type: ignore[attr-defined]
             legacy_types=cls.placebo_legacy_types,
-            match=cls.placebo_match or read_env().match or Match.VERIFY,
+            match=coerce(Match, cls.placebo_match or read_env().match or Match.VERIFY, "placebo_match"),
             ignore_params=cls.placebo_ignore_params,
             redact=cls.placebo_redact,
             anonymize_accounts=cls.placebo_anonymize_accounts,
