@@ -24,6 +24,7 @@ from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, re
 from .matching import IgnoreLike, compile_ignore
 from .pill import Pill, attach
 from .redaction import RedactSpec, resolve_redactors
+from .seal import ForeignClients, sealed
 from .session import default_session, new_session, no_waiter_delays
 
 __all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings"]
@@ -60,7 +61,10 @@ class PlaceboContext:
     start, as placebo's decorator does. ``legacy_types``, ``match``
     (default ``$PLACEBO_MATCH``, else ``"order"``), ``ignore_params``,
     ``redact``, ``anonymize_accounts`` and ``validate`` are passed to the
-    :class:`~placebo_unittest.Pill`.
+    :class:`~placebo_unittest.Pill`. While the test records or replays, it
+    is sealed (see :mod:`placebo_unittest.seal`): ``foreign_clients`` says
+    whether clients the pill doesn't know are adopted (the default),
+    refused, or allowed to reach AWS.
     """
 
     def __init__(
@@ -82,6 +86,7 @@ class PlaceboContext:
         redact: RedactSpec = True,
         anonymize_accounts: Union[bool, str] = False,
         validate: bool = False,
+        foreign_clients: Union[str, ForeignClients] = ForeignClients.ADOPT,
     ):
         settings = read_env()
         self.directory = os.path.abspath(os.fspath(directory))
@@ -101,6 +106,7 @@ class PlaceboContext:
         self.redact = resolve_redactors(redact)  # checked now: a wrong name fails before the test
         self.anonymize_accounts = anonymize_accounts
         self.validate = validate
+        self.foreign_clients = coerce(ForeignClients, foreign_clients, "foreign_clients")
         self.mode: Optional[Mode] = None
         self.session: Any = None
         self.pill: Optional[Pill] = None
@@ -136,6 +142,8 @@ class PlaceboContext:
             exit_stack.enter_context(default_session(session))
         if mode is Mode.PLAYBACK:
             exit_stack.enter_context(no_waiter_delays())
+        if mode in (Mode.RECORD, Mode.PLAYBACK):
+            exit_stack.enter_context(sealed(pill, self.foreign_clients))
         self._exit = exit_stack
         LOG.debug("%s: %s in %s", self.label, mode, data_path)
         return session

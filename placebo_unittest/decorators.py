@@ -10,7 +10,7 @@ adds to existing recordings when recording and cycles through them on replay.
 Used with arguments, ``@placebo_session(match="verify", ignore_params=[...])``,
 it passes them to the test's :class:`~placebo_unittest.Pill`: ``match``,
 ``ignore_params``, ``redact``, ``anonymize_accounts``, ``validate`` and
-``legacy_types``.
+``legacy_types``, and ``foreign_clients`` to the test's seal.
 """
 from __future__ import annotations
 
@@ -33,7 +33,8 @@ def _base_dir() -> str:
     return read_env().directory or os.path.join(os.getcwd(), "placebo")
 
 
-_OPTIONS = ("match", "ignore_params", "redact", "anonymize_accounts", "validate", "legacy_types")
+_OPTIONS = ("match", "ignore_params", "redact", "anonymize_accounts", "validate", "legacy_types",
+            "foreign_clients")
 
 
 def _context(name: str, options: Dict[str, Any]) -> PlaceboContext:

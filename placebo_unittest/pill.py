@@ -196,6 +196,7 @@ class Pill:
         self._lock = threading.Lock()
         self._local = threading.local()
         self.clients = []
+        self._known: "weakref.WeakSet[Any]" = weakref.WeakSet()
         #: Names the test (or code) using this pill in error messages, if set.
         self.label: Optional[str] = None
 
@@ -298,8 +299,13 @@ class Pill:
                 event, getattr(self, method),
                 unique_id="placebo_unittest-{}-{}".format(self._id, event),
             )
-        if not any(c is client for c in self.clients):
+        if client not in self._known:
+            self._known.add(client)
             self.clients.append(client)
+
+    def has_client(self, client: Any) -> bool:
+        """True if ``client`` is under this pill."""
+        return client in self._known
 
     def remove_client(self, client: Any) -> None:
         """Undo :meth:`add_client`."""
@@ -307,6 +313,7 @@ class Pill:
             client.meta.events.unregister(
                 event, unique_id="placebo_unittest-{}-{}".format(self._id, event)
             )
+        self._known.discard(client)
         self.clients = [c for c in self.clients if c is not client]
 
     # -- modes -----------------------------------------------------------

@@ -16,6 +16,7 @@ from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
 from .config import Match, Mode, OnExhausted, OnUnused, coerce, read_env
 from .redaction import DEFAULT_REDACTORS
+from .seal import ForeignClients
 from .context import PlaceboContext
 from .pill import Pill
 from .testnames import directory_for_test, safe_name, subtest_label
@@ -65,6 +66,10 @@ class PlaceboMixin:
     ``placebo_validate``
         Responses given to :meth:`save_response` are checked against the
         botocore model; default True.
+    ``placebo_foreign_clients``
+        Clients the test's pill doesn't know (made by another session, or
+        before the test): ``"adopt"`` them (the default), ``"refuse"`` them,
+        or ``"allow"`` them to reach AWS (see :mod:`placebo_unittest.seal`).
     """
 
     #: On the class: the mode to run in. On a running test: the mode it runs
@@ -82,6 +87,7 @@ class PlaceboMixin:
     placebo_redact: Any = DEFAULT_REDACTORS + ("response_metadata",)
     placebo_anonymize_accounts: Union[bool, str] = False
     placebo_validate: bool = True
+    placebo_foreign_clients: str = "adopt"
 
     session: Any
     pill: Pill
@@ -133,6 +139,7 @@ class PlaceboMixin:
             redact=cls.placebo_redact,
             anonymize_accounts=cls.placebo_anonymize_accounts,
             validate=cls.placebo_validate,
+            foreign_clients=coerce(ForeignClients, cls.placebo_foreign_clients, "placebo_foreign_clients"),
         )
         self.session = context.start()
         self.pill = context.pill  # type: ignore[assignment]

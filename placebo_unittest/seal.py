@@ -1,0 +1,173 @@
+"""Sealed tests: while a test records or replays, every boto3 call goes through its pill.
+
+Code under test often makes clients the test never sees: from a session of
+its own (``boto3.session.Session()``, ``boto3.Session()``,
+``botocore.session.get_session()``), or at import time, before the test
+started. Unsealed, such a client would reach AWS during playback. While
+:func:`sealed` is in force:
+
+- in playback, a call made on a client the pill doesn't know is either
+  brought under the pill first (``"adopt"``: it then replays like any other)
+  or refused with :class:`ForeignClientError` naming the call (``"refuse"``);
+- in playback, any request that still gets as far as botocore's endpoint
+  (a client whose handlers were removed after it was adopted, say) raises
+  :class:`NetworkInPlaybackError` instead of being sent: nothing reaches the
+  network;
+- while recording, a client made during the test by another session is
+  adopted (so its calls are recorded too) or refused in the same way.
+
+``"allow"`` turns all of this off. Adopted clients are released when the test
+ends. The seal patches three botocore methods for its duration (client
+calls, client creation, and the endpoint's request), process-wide; nested
+seals (a subtest's) stack, the innermost one deciding.
+"""
+from __future__ import annotations
+
+import contextlib
+import threading
+import weakref
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+import botocore.client
+import botocore.endpoint
+import botocore.session
+
+from .config import _Choice
+from .errors import PlaceboError
+
+__all__ = ["ForeignClients", "ForeignClientError", "NetworkInPlaybackError", "sealed"]
+
+
+class ForeignClients(_Choice):
+    """What a sealed test does with a client its pill doesn't know."""
+
+    ADOPT = "adopt"
+    REFUSE = "refuse"
+    ALLOW = "allow"
+
+
+class ForeignClientError(PlaceboError, RuntimeError):
+    """A sealed test met a client that isn't under its pill, and the policy is ``refuse``."""
+
+
+class NetworkInPlaybackError(PlaceboError, ConnectionError):
+    """A request was about to leave the process during playback."""
+
+
+class _Seal:
+    def __init__(self, pill: Any, policy: ForeignClients):
+        self.pill = pill
+        self.policy = policy
+        self.adopted: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self.lock = threading.Lock()
+
+    @property
+    def playback(self) -> bool:
+        return self.pill.mode == "playback"
+
+    @property
+    def recording(self) -> bool:
+        return self.pill.mode == "record"
+
+    def take(self, client: Any, what: str) -> None:
+        """Make sure ``client`` is under the pill, or refuse it."""
+        if self.pill.has_client(client):
+            return
+        if self.policy is ForeignClients.REFUSE:
+            raise ForeignClientError(
+                "{}: {} on a client this test's pill doesn't know (made by another session, "
+                "such as boto3.session.Session() or botocore.session.get_session(), or before "
+                "the test started), and foreign clients are refused. Make clients from the "
+                "test's session (self.session, or boto3.client(), which uses it), bring this "
+                "one in with self.adopt(client), or set placebo_foreign_clients='adopt'.".format(
+                    self.pill.label or "placebo_unittest", what))
+        with self.lock:
+            self.pill.add_client(client)
+            self.adopted.add(client)
+
+    def release(self) -> None:
+        with self.lock:
+            adopted = list(self.adopted)
+            self.adopted = weakref.WeakSet()
+        for client in adopted:
+            self.pill.remove_client(client)
+
+
+_active: List[_Seal] = []
+_lock = threading.Lock()
+# botocore's own methods, taken once, so a call in flight on another thread
+# never finds them missing while a seal is being lifted.
+_originals: Dict[str, Callable[..., Any]] = {
+    "make_api_call": botocore.client.BaseClient.__dict__["_make_api_call"],
+    "create_client": botocore.session.Session.__dict__["create_client"],
+    "make_request": botocore.endpoint.Endpoint.__dict__["make_request"],
+}
+
+
+def _current() -> Optional[_Seal]:
+    return _active[-1] if _active else None
+
+
+def _name(client: Any, operation_name: str) -> str:
+    return "{}.{}".format(client.meta.service_model.service_name, operation_name)
+
+
+def _make_api_call(client: Any, operation_name: str, api_params: Any) -> Any:
+    seal = _current()
+    if seal is not None and seal.playback:
+        seal.take(client, "a call to " + _name(client, operation_name))
+    return _originals["make_api_call"](client, operation_name, api_params)
+
+
+def _create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
+    client = _originals["create_client"](session, *args, **kwargs)
+    seal = _current()
+    if seal is not None and seal.recording:
+        seal.take(client, "creating a {} client".format(client.meta.service_model.service_name))
+    return client
+
+
+def _make_request(endpoint: Any, operation_model: Any, request_dict: Any) -> Any:
+    seal = _current()
+    if seal is not None and seal.playback:
+        raise NetworkInPlaybackError(
+            "{}: {}.{} was about to be sent to {} during playback, and a replaying test never "
+            "reaches the network. The client's calls are not being replayed: it was removed "
+            "from the test's pill. Bring it back with pill.add_client(client), or record the "
+            "test in record mode.".format(
+                seal.pill.label or "placebo_unittest", operation_model.service_model.service_name,
+                operation_model.name, getattr(endpoint, "host", "AWS")))
+    return _originals["make_request"](endpoint, operation_model, request_dict)
+
+
+_PATCHES = (
+    ("make_api_call", botocore.client.BaseClient, "_make_api_call", _make_api_call),
+    ("create_client", botocore.session.Session, "create_client", _create_client),
+    ("make_request", botocore.endpoint.Endpoint, "make_request", _make_request),
+)
+
+
+@contextlib.contextmanager
+def sealed(pill: Any, policy: ForeignClients = ForeignClients.ADOPT) -> Iterator[None]:
+    """Seal the process around ``pill`` for the duration (see the module's
+    docstring). It follows the pill's mode as it changes: playback is sealed,
+    recording adopts (or refuses) clients made by other sessions, and a
+    stopped pill leaves calls alone."""
+    if policy is ForeignClients.ALLOW:
+        yield
+        return
+    seal = _Seal(pill, policy)
+    with _lock:
+        if not _active:
+            for _key, owner, attribute, replacement in _PATCHES:
+                setattr(owner, attribute, replacement)
+        _active.append(seal)
+    try:
+        yield
+    finally:
+        with _lock:
+            _active.remove(seal)
+            if not _active:
+                for key, owner, attribute, _replacement in _PATCHES:
+                    setattr(owner, attribute, _originals[key])
+        seal.release()
