@@ -10,12 +10,15 @@ from __future__ import annotations
 import contextlib
 import inspect
 import os
+import re
 import sys
 import unittest
 from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
-from .config import Match, Mode, OnExhausted, OnUnused, coerce, read_env
-from .redaction import DEFAULT_REDACTORS
+from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .errors import ConfigurationError
+from .matching import compile_ignore
+from .redaction import DEFAULT_REDACTORS, resolve_redactors
 from .seal import ForeignClients
 from .context import PlaceboContext
 from .pill import Pill
@@ -91,6 +94,13 @@ class PlaceboMixin:
 
     session: Any
     pill: Pill
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Check the class's settings (and the environment) as the class is
+        defined, so a misspelt value stops the run before any test starts."""
+        super().__init_subclass__(**kwargs)
+        if cls.__module__ != __name__:  # PlaceboTestCase itself is checked at each test
+            check_settings(cls)
 
     # -- hooks -------------------------------------------------------------
     def placebo_test_name(self) -> str:
@@ -259,6 +269,29 @@ class PlaceboMixin:
         for client in clients:
             self.pill.add_client(client)
             self.addCleanup(self.pill.remove_client, client)  # type: ignore[attr-defined]
+
+
+def check_settings(cls: type) -> None:
+    """Raise :class:`~placebo_unittest.errors.ConfigurationError`, naming the
+    attribute and listing the valid values, for any ``placebo_*`` class
+    attribute of ``cls`` (or environment variable) that can't be used."""
+    read_env()
+    name = cls.__name__
+    choices = (
+        ("placebo_mode", Mode), ("placebo_record_format", RecordFormat),
+        ("placebo_on_exhausted", OnExhausted), ("placebo_on_unused", OnUnused),
+        ("placebo_match", Match), ("placebo_foreign_clients", ForeignClients),
+    )
+    for attribute, kind in choices:
+        value = getattr(cls, attribute, None)
+        if value is not None:
+            coerce(kind, value, "{}.{}".format(name, attribute))
+    resolve_redactors(getattr(cls, "placebo_redact", True))
+    compile_ignore(getattr(cls, "placebo_ignore_params", ()))
+    accounts = getattr(cls, "placebo_anonymize_accounts", False)
+    if not isinstance(accounts, bool) and not (isinstance(accounts, str) and re.fullmatch(r"[0-9]{12}", accounts)):
+        raise ConfigurationError("{}.placebo_anonymize_accounts".format(name), accounts,
+                                 (True, False, "123456789012"), "Give True, False or a 12-digit account id.")
 
 
 class PlaceboTestCase(PlaceboMixin, unittest.TestCase):

@@ -15,7 +15,7 @@ import botocore.session
 import pytest
 from boto3.s3.transfer import TransferConfig
 
-from placebo_unittest import PlaceboTestCase
+from placebo_unittest import ConfigurationError, PlaceboTestCase
 from placebo_unittest.seal import ForeignClientError, NetworkInPlaybackError
 from placebo_unittest.utils import placebo_session
 from testcase_helpers import assert_passed, environment, listing, moto_env, network_blocked, report, run
@@ -142,9 +142,12 @@ def test_allow_turns_the_seal_off(tmp_path):
 
 
 def test_a_wrong_policy_fails_with_the_valid_values(tmp_path):
-    result = replaying(tmp_path, lambda test: None, placebo_foreign_clients="maybe")
+    result = replaying(tmp_path, lambda test: None, placebo_foreign_clients="maybe")  # set after definition
     assert len(result.errors) == 1
     assert "placebo_foreign_clients must be one of 'adopt', 'refuse', 'allow'" in report(result)
+    with pytest.raises(ConfigurationError) as caught:
+        type("Defined", (PlaceboTestCase,), {"placebo_foreign_clients": "maybe"})
+    assert str(caught.value).startswith("Defined.placebo_foreign_clients must be one of")
 
 
 def test_the_decorator_seals_too(tmp_path):

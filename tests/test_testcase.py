@@ -24,6 +24,7 @@ from parameterized import parameterized
 
 from conftest import make_session
 from placebo_unittest import (
+    ConfigurationError,
     PlaceboTestCase,
     RecordingExhaustedError,
     RecordingNotFoundError,
@@ -272,20 +273,30 @@ def test_live_mode_records_nothing_and_reaches_the_server(tmp_path, moto):
 
 @pytest.mark.parametrize("where", ["env", "class"])
 def test_a_wrong_mode_fails_listing_the_valid_ones(tmp_path, where):
+    """A wrong class attribute fails as the class is defined (so at import,
+    before any test runs); a wrong environment fails each test before it runs."""
     ran = []
 
-    class Wrong(PlaceboTestCase):
-        placebo_dir = str(tmp_path)
-        placebo_mode = "sometimes" if where == "class" else None
+    def define():
+        class Wrong(PlaceboTestCase):
+            placebo_dir = str(tmp_path)
+            placebo_mode = "sometimes" if where == "class" else None
 
-        def test_it(self):
-            ran.append(1)
+            def test_it(self):
+                ran.append(1)
+        return Wrong
 
-    env = {"PLACEBO_MODE": "sometimes"} if where == "env" else {}
-    with environment(tmp_path, **env), network_blocked():
-        text = only_problem(run(Wrong), "errors")
-    assert "ConfigurationError" in text and "'sometimes'" in text
-    assert ("PLACEBO_MODE" if where == "env" else "placebo_mode") in text
+    if where == "class":
+        with pytest.raises(ConfigurationError) as caught:
+            define()
+        text = str(caught.value)
+        assert text.startswith("Wrong.placebo_mode must be one of")
+    else:
+        Wrong = define()
+        with environment(tmp_path, PLACEBO_MODE="sometimes"), network_blocked():
+            text = only_problem(run(Wrong), "errors")
+        assert "ConfigurationError" in text and "PLACEBO_MODE" in text
+    assert "'sometimes'" in text
     for mode in VALID_MODES:
         assert mode in text
     assert ran == []
