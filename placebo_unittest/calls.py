@@ -6,14 +6,15 @@ as the caller passed them, and what answered it.
 """
 from __future__ import annotations
 
+import collections
 import reprlib
 import threading
 from dataclasses import dataclass, field
-from typing import Any, Dict, Iterator, List, Optional
+from typing import Any, Deque, Dict, Iterator, List, Optional
 
 from botocore import xform_name
 
-__all__ = ["Call", "CallLog", "copy_params"]
+__all__ = ["Call", "CallLog", "copy_params", "MAX_CALLS"]
 
 #: What answered a call.
 RECORDING = "recording"  # a recording file, replayed
@@ -49,20 +50,30 @@ class Call:
         return "{}.{}({}){}".format(self.service, self.operation, arguments, where)
 
 
-class CallLog:
-    """The calls one pill has seen, in the order they were made; thread-safe."""
+#: How many calls a log keeps: the most recent ones. A test making more (a
+#: load test replaying 50,000 calls) still runs in bounded memory.
+MAX_CALLS = 10_000
 
-    def __init__(self) -> None:
-        self._calls: List[Call] = []
+
+class CallLog:
+    """The calls one pill has seen, in the order they were made; thread-safe.
+    Only the last ``max_calls`` are kept; :attr:`dropped` counts the others."""
+
+    def __init__(self, max_calls: int = MAX_CALLS) -> None:
+        self._calls: Deque[Call] = collections.deque(maxlen=max_calls)
         self._lock = threading.Lock()
+        self.dropped = 0
 
     def add(self, call: Call) -> None:
         with self._lock:
+            if len(self._calls) == self._calls.maxlen:
+                self.dropped += 1
             self._calls.append(call)
 
     def clear(self) -> None:
         with self._lock:
             self._calls.clear()
+            self.dropped = 0
 
     def __iter__(self) -> Iterator[Call]:
         with self._lock:
@@ -80,7 +91,9 @@ class CallLog:
 
     def describe(self) -> str:
         """Every call, one a line, for failure messages."""
-        lines = ["  {}. {}".format(n, call) for n, call in enumerate(self, 1)]
+        lines = ["  {}. {}".format(n, call) for n, call in enumerate(self, self.dropped + 1)]
+        if self.dropped:
+            lines.insert(0, "  ({} earlier calls not kept)".format(self.dropped))
         return "\n".join(lines) if lines else "  (no calls)"
 
 

@@ -13,6 +13,7 @@ import ctypes
 import errno
 import logging
 import os
+import re
 import shutil
 import sys
 import uuid
@@ -27,7 +28,7 @@ from .redaction import RedactSpec, resolve_redactors
 from .seal import ForeignClients, sealed
 from .session import default_session, new_session, no_waiter_delays
 
-__all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings"]
+__all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings", "recover"]
 
 LOG = logging.getLogger("placebo_unittest")
 DEFAULT_REGION = "us-east-1"
@@ -117,13 +118,16 @@ class PlaceboContext:
     def start(self) -> Any:
         """Make the session and pill and put them in place; return the session."""
         mode = self.requested_mode
+        if not os.path.isdir(self.directory):
+            recover(self.directory)  # a killed run may have moved the recordings aside
         if mode is Mode.ONCE:
             mode = Mode.PLAYBACK if has_recordings(self.directory) else Mode.RECORD
         self.mode = mode
         session = new_session(mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
         data_path = self.directory
         if mode is Mode.RECORD and self.clean_record:
-            self._staging = "{}.recording-{}".format(self.directory, uuid.uuid4().hex[:12])
+            recover(self.directory)
+            self._staging = "{}.recording-{}".format(self.directory, _owner_tag())
             data_path = self._staging
         elif mode is Mode.RECORD:
             os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
@@ -202,7 +206,7 @@ class PlaceboContext:
         else:
             old = None
             if os.path.lexists(target):
-                old = "{}.old-{}".format(target, uuid.uuid4().hex[:12])
+                old = "{}.old-{}".format(target, _owner_tag())
                 os.replace(target, old)
             if os.path.isdir(staging):
                 os.replace(staging, target)
@@ -210,6 +214,60 @@ class PlaceboContext:
                 _remove(old)
         _remove(target + FAILED_SUFFIX)
         return [os.path.join(target, os.path.basename(p)) for p in written]
+
+
+def _owner_tag() -> str:
+    """12 hex digits naming a folder kept beside a test's directory: this
+    process's id, then 4 random ones, so a later run can tell whether the
+    process that made it is still alive."""
+    return "{:08x}{}".format(os.getpid() & 0xFFFFFFFF, uuid.uuid4().hex[:4])
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # someone else's process
+    except OSError:
+        return True
+    return True
+
+
+def recover(directory: str) -> List[str]:
+    """Clean up after a process that was killed while recording ``directory``.
+
+    A killed run can leave ``<directory>.recording-<tag>`` (its staging
+    folder) and, where directories are swapped with two renames,
+    ``<directory>.old-<tag>`` (the previous recordings, moved aside). Folders
+    whose process is gone are dealt with: previous recordings are put back
+    when ``directory`` is missing, and the rest is removed. Folders of live
+    processes (another run recording the same test) are left alone. Returns
+    what was removed or restored.
+    """
+    parent, base = os.path.split(directory)
+    try:
+        names = os.listdir(parent or os.curdir)
+    except FileNotFoundError:
+        return []
+    done = []
+    for name in sorted(names):
+        match = _LEFTOVER.match(name[len(base):]) if name.startswith(base + ".") else None
+        if match is None or _alive(int(match.group("pid"), 16)):
+            continue
+        path = os.path.join(parent, name)
+        if match.group("kind") == "old" and not os.path.lexists(directory):
+            os.replace(path, directory)
+            LOG.warning("restored %s from %s, left by a run that was killed", directory, path)
+        else:
+            _remove(path)
+            LOG.warning("removed %s, left by a run that was killed", path)
+        done.append(path)
+    return done
+
+
+_LEFTOVER = re.compile(r"\.(?P<kind>recording|old)-(?P<pid>[0-9a-f]{8})[0-9a-f]{4}\Z")
 
 
 def _exchange(first: str, second: str) -> bool:

@@ -249,7 +249,8 @@ class Pill:
 
     @property
     def calls(self) -> List[Call]:
-        """Every call made through this pill's clients, in order (see :class:`~placebo_unittest.Call`)."""
+        """The calls made through this pill's clients, in order (see
+        :class:`~placebo_unittest.Call`): the last 10,000 of them."""
         return list(self._calls)
 
     def find_calls(self, service: Optional[str] = None, operation: Optional[str] = None) -> List[Call]:
