@@ -62,6 +62,7 @@ __all__ = [
     "format_differences",
     "Selection",
     "select_recording",
+    "fingerprint",
     "RequestMismatchError",
 ]
 
@@ -470,6 +471,31 @@ def select_recording(
     if closest is None:
         return Selection(None)
     return Selection(None, closest[0], tuple(closest[1]))
+
+
+def fingerprint(tree: Any, ignore: IgnoreLike = None) -> str:
+    """A string equal for two normalised trees that are equal once the
+    ignored locations are left out (ignored keys are dropped, ignored list
+    items blanked). Trees with equal fingerprints always match; trees that
+    match by a looser rule of :func:`same_value` (``1`` and ``1.0``, an
+    unseekable stream) may not share one, so a lookup by fingerprint that
+    finds nothing falls back to :func:`select_recording`."""
+    spec = compile_ignore(ignore)
+    if spec:
+        tree = _masked(tree, (), spec)
+    return json.dumps(tree, sort_keys=True, separators=(",", ":"))
+
+
+_BLANK = "\x00ignored"
+
+
+def _masked(value: Any, path: Path, spec: IgnoreSpec) -> Any:
+    if isinstance(value, dict):
+        return {k: _masked(v, path + (k,), spec) for k, v in value.items() if not spec.ignores(path + (k,))}
+    if isinstance(value, list):
+        return [_BLANK if spec.ignores(path + (i,)) else _masked(v, path + (i,), spec)
+                for i, v in enumerate(value)]
+    return value
 
 
 # -- the error ---------------------------------------------------------------

@@ -180,7 +180,7 @@ class Pill:
         self._params_key = "placebo_unittest.params.{}".format(self._id)
         self._stored_key = "placebo_unittest.request.{}".format(self._id)
         self._calls = CallLog()
-        self._used_numbers: Dict[Tuple[str, str], set] = {}
+        self._params_indexes: Dict[Tuple[str, str], replay.ParamsIndex] = {}
         self._choose_lock = threading.Lock()
         self._mode: Optional[Mode] = None
         self._session: Any = None
@@ -341,7 +341,7 @@ class Pill:
         with self._lock:
             self._index.clear()
             self._served.clear()
-            self._used_numbers.clear()
+            self._params_indexes.clear()
         self.events = ["before-call.*.*"]
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
@@ -579,12 +579,13 @@ class Pill:
         model, live = getattr(self._local, "call", None) or (None, None)
         if self._match is Match.PARAMS and live is not None and model is not None and model.name == operation:
             with self._choose_lock:
-                used = self._used_numbers.setdefault((stem, operation), set())
                 try:
-                    number, extension = replay.choose(
-                        store, stem, operation, live=live, used=used, ignore=self._ignore,
-                        extensions=order, on_exhausted=self._on_exhausted, call=call,
-                        label=self.label, prefix=self.prefix)
+                    index = self._params_indexes.get((stem, operation))
+                    if index is None:
+                        index = replay.ParamsIndex(store, stem, operation, order, self._ignore,
+                                                   self.label, self.prefix)
+                        self._params_indexes[(stem, operation)] = index
+                    number, extension = index.choose(live, self._on_exhausted, call)
                 except RecordingNotFoundError as missing:
                     with self._lock:
                         self._missing.append(missing.path)

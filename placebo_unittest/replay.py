@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Dict, Iterable, Optional, Sequence, Set, Tuple
+from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import messages
 from .accounts import AccountIdAnonymizer
@@ -20,6 +20,7 @@ from .matching import (
     IgnoreSpec,
     RequestMismatchError,
     compare,
+    fingerprint,
     normalize,
     select_recording,
 )
@@ -28,7 +29,7 @@ from .redaction import Redactor, redact_request
 from .serializer import Loaded
 from .storage import RecordingStore
 
-__all__ = ["stored_form", "expected_form", "for_recording", "check", "choose"]
+__all__ = ["stored_form", "expected_form", "for_recording", "check", "ParamsIndex"]
 
 
 def stored_form(model: Any, params: Dict[str, Any], redactors: Sequence[Redactor]) -> Any:
@@ -77,43 +78,77 @@ def check(loaded: Loaded, live: Any, ignore: IgnoreSpec, *, service: str, operat
         raise RequestMismatchError(service, operation, call, differences, path=loaded.path, test=label)
 
 
-def choose(store: RecordingStore, stem: str, operation: str, *, live: Any, used: Set[int],
-           ignore: IgnoreSpec, extensions: Iterable[str], on_exhausted: OnExhausted,
-           call: int, label: Optional[str], prefix: Optional[str]) -> Tuple[int, str]:
-    """``(number, extension)`` of the first unused recording of
-    ``stem.operation`` whose parameters match ``live``, ties broken by order;
-    recordings without stored parameters match any call. ``used`` is updated.
+class ParamsIndex:
+    """One operation's recordings, indexed by their stored parameters, for
+    ``match="params"``: a call finds its recording by a dictionary lookup,
+    so replaying N calls costs O(N), not O(N²). Built once per playback."""
 
-    Once every recording is used, ``on_exhausted`` decides: ``cycle`` starts
-    over, ``repeat_last`` serves the last match, ``error`` raises."""
-    extensions = tuple(extensions)
-    count = store.count(stem, operation)
-    if count == 0:
-        raise messages.not_found(store, label, prefix, stem, operation, call, extensions[-1])
-    loaded: Dict[int, Loaded] = {}
-    for number in range(1, count + 1):
-        available = store.extensions(stem, operation, number)
-        extension = next((e for e in extensions if e in available), None)
-        if extension is None:
-            raise messages.pickle_refused(store, label, prefix, stem, operation, call, number)
-        loaded[number] = store.load(stem, operation, number, extension)
-    candidates = [(n, l.request) for n, l in loaded.items()]
-    anonymising = next((l for l in loaded.values() if l.accounts), None)
-    if anonymising is not None:  # one test's recordings share their accounts
-        live = for_recording(live, anonymising)
-    selection = select_recording(candidates, live, frozenset(used), ignore)
-    if selection.number is None and len(used) >= count:
-        if on_exhausted is OnExhausted.ERROR:
-            raise messages.exhausted(store, label, prefix, stem, operation, call, count, extensions[-1])
-        order = list(reversed(candidates)) if on_exhausted is OnExhausted.REPEAT_LAST else candidates
-        if on_exhausted is OnExhausted.CYCLE:
-            used.clear()
-        selection = select_recording(order, live, frozenset(), ignore)
-    if selection.number is None:
-        closest = selection.closest
-        path = loaded[closest].path if closest is not None else ""
-        raise RequestMismatchError(
-            messages.service_of(prefix, stem), operation, call, selection.differences,
-            path=path, test=label, recording_number=closest, mode="params")
-    used.add(selection.number)
-    return selection.number, loaded[selection.number].extension
+    def __init__(self, store: RecordingStore, stem: str, operation: str, extensions: Sequence[str],
+                 ignore: IgnoreSpec, label: Optional[str], prefix: Optional[str]):
+        self.store, self.stem, self.operation = store, stem, operation
+        self.extensions, self.ignore, self.label, self.prefix = tuple(extensions), ignore, label, prefix
+        self.count = store.count(stem, operation)
+        self.loaded: Dict[int, Loaded] = {}
+        self.buckets: Dict[str, List[int]] = {}
+        self.anyone: List[int] = []  # recordings with no stored parameters: they match any call
+        self.used: Set[int] = set()
+        self._cursors: Dict[str, int] = {}
+        for number in range(1, self.count + 1):
+            available = store.extensions(stem, operation, number)
+            extension = next((e for e in self.extensions if e in available), None)
+            if extension is None:
+                raise messages.pickle_refused(store, label, prefix, stem, operation, 1, number)
+            loaded = store.load(stem, operation, number, extension)
+            self.loaded[number] = loaded
+            if loaded.request is None:
+                self.anyone.append(number)
+            else:
+                self.buckets.setdefault(fingerprint(loaded.request, ignore), []).append(number)
+        self.anonymising = next((l for l in self.loaded.values() if l.accounts), None)
+
+    def _first_unused(self, key: str, numbers: List[int]) -> Optional[int]:
+        cursor = self._cursors.get(key, 0)
+        while cursor < len(numbers) and numbers[cursor] in self.used:
+            cursor += 1
+        self._cursors[key] = cursor
+        return numbers[cursor] if cursor < len(numbers) else None
+
+    def choose(self, live: Any, on_exhausted: OnExhausted, call: int) -> Tuple[int, str]:
+        """``(number, extension)`` of the first unused recording whose
+        parameters match ``live``, ties broken by order; recordings without
+        stored parameters match any call. Once every recording is used,
+        ``on_exhausted`` decides: ``cycle`` starts over, ``repeat_last``
+        serves the last match, ``error`` raises."""
+        if self.count == 0:
+            raise messages.not_found(self.store, self.label, self.prefix, self.stem, self.operation, call,
+                                     self.extensions[-1])
+        if self.anonymising is not None:  # one test's recordings share their accounts
+            live = for_recording(live, self.anonymising)
+        key = fingerprint(live, self.ignore)
+        found = [n for n in (self._first_unused(key, self.buckets.get(key, [])),
+                             self._first_unused("", self.anyone)) if n is not None]
+        number = min(found) if found else self._scan(live, on_exhausted, call)
+        self.used.add(number)
+        return number, self.loaded[number].extension
+
+    def _scan(self, live: Any, on_exhausted: OnExhausted, call: int) -> int:
+        """The slow way, by comparing with each recording: for matches by a
+        looser rule than equality, the exhausted case, and the error."""
+        candidates = [(n, l.request) for n, l in self.loaded.items()]
+        selection = select_recording(candidates, live, frozenset(self.used), self.ignore)
+        if selection.number is None and len(self.used) >= self.count:
+            if on_exhausted is OnExhausted.ERROR:
+                raise messages.exhausted(self.store, self.label, self.prefix, self.stem, self.operation,
+                                         call, self.count, self.extensions[-1])
+            if on_exhausted is OnExhausted.CYCLE:
+                self.used.clear()
+                self._cursors.clear()
+            order = list(reversed(candidates)) if on_exhausted is OnExhausted.REPEAT_LAST else candidates
+            selection = select_recording(order, live, frozenset(), self.ignore)
+        if selection.number is None:
+            closest = selection.closest
+            path = self.loaded[closest].path if closest is not None else ""
+            raise RequestMismatchError(
+                messages.service_of(self.prefix, self.stem), self.operation, call, selection.differences,
+                path=path, test=self.label, recording_number=closest, mode="params")
+        return selection.number
