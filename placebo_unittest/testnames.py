@@ -8,6 +8,12 @@ are rewritten, and a short hash of the original is appended whenever anything
 was changed, so two different tests never share a directory. Names that end
 like such a stand-in, or like the folders kept beside a test's directory
 (``.failed``), are rewritten too.
+
+A rewritten name holds no path separator, ``..``, ``:``, control character or
+reserved device name, so it is always one directory directly inside
+``placebo_dir``. Names stay short enough to check out on systems with short
+path limits: a test's directory, and each folder kept beside it, has a name
+under 150 characters (see :data:`MAX_NAME_BYTES`).
 """
 from __future__ import annotations
 
@@ -15,11 +21,21 @@ import hashlib
 import re
 from typing import Any, Mapping, Optional
 
-__all__ = ["safe_name", "directory_for_test", "subtest_label", "MAX_NAME_BYTES"]
+__all__ = ["safe_name", "directory_for_test", "subtest_label", "MAX_NAME_BYTES",
+           "MAX_DIRECTORY_NAME", "LONGEST_TAIL"]
 
-#: Longest directory name we produce, in UTF-8 bytes. Leaves room under the
-#: usual 255-byte limit for the ``.failed`` and temporary suffixes we add.
-MAX_NAME_BYTES = 200
+#: Longest name of a test's directory, or of a folder kept beside it, in characters
+#: and in UTF-8 bytes alike: under 150, so recordings can be checked out where
+#: paths must be short (Windows' 260 characters), far under the 255 bytes most
+#: file systems allow.
+MAX_DIRECTORY_NAME = 149
+#: The longest tail added to a test's directory name for the folders kept beside
+#: it: ``.recording-`` and 12 hex digits (``.old-`` has 17 characters, ``.failed`` 7).
+LONGEST_TAIL = len(".recording-") + 12
+#: Longest test directory name we produce, in UTF-8 bytes (so in characters too):
+#: 126, leaving room for the longest tail under :data:`MAX_DIRECTORY_NAME`.
+#: A longer name is cut, and a hash of the whole name appended.
+MAX_NAME_BYTES = MAX_DIRECTORY_NAME - LONGEST_TAIL
 
 # Control characters (C0, DEL, C1), lone surrogates (not encodable as UTF-8),
 # whitespace, and what Windows forbids.
@@ -32,7 +48,10 @@ _DIGEST_TAIL = re.compile(r"-[0-9a-f]{10}\Z")
 #: ending like that (a subtest called "failed") would be taken for, and
 #: deleted with, one of those folders, so it is rewritten.
 _BOOKKEEPING_TAIL = re.compile(r"\.(failed|recording-[0-9a-f]{12}|old-[0-9a-f]{12})\Z")
-_RESERVED = re.compile(r"^(con|prn|aux|nul|com[0-9]|lpt[0-9])(\.|$)", re.IGNORECASE)
+#: Windows' device names (with the superscript digits it also reserves), with
+#: or without an extension.
+_RESERVED = re.compile(
+    r"^(con|prn|aux|nul|conin\$|conout\$|(com|lpt)[0-9\u00b9\u00b2\u00b3])(\.|$)", re.IGNORECASE)
 
 
 def _digest(text: str) -> str:
