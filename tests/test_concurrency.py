@@ -220,3 +220,28 @@ def test_a_run_killed_while_swapping_recordings_in_leaves_a_whole_set(tmp_path, 
     status, err = finish(unittest_process(tmp_path, moto, "delta"))
     assert status == 0, err
     assert os.listdir(str(tmp_path / "placebo")) == ["Queues.test_delta"]
+
+
+# -- pytest -n 2 over the example suite, recording then replaying ---------------------------
+@pytest.mark.recording
+def test_the_example_suite_records_and_replays_under_pytest_xdist(tmp_path, moto):
+    import shutil
+
+    shutil.copytree(str(REPO / "examples"), str(tmp_path / "examples"),
+                    ignore=shutil.ignore_patterns("placebo", "__pycache__"))
+    base = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
+                AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=str(REPO))
+    base.pop("PLACEBO_DIR", None)
+    command = [sys.executable, "-m", "pytest", "-n", "2", "-q", "-p", "no:cacheprovider", "examples"]
+    recorded = subprocess.run(command, cwd=str(tmp_path), capture_output=True, text=True, timeout=600,
+                              env=dict(base, PLACEBO_MODE="record", AWS_ENDPOINT_URL=moto.url))
+    assert recorded.returncode == 0, recorded.stdout + recorded.stderr
+    made = sorted(str(p.relative_to(tmp_path / "examples" / "placebo"))
+                  for p in (tmp_path / "examples" / "placebo").rglob("*.json"))
+    committed = sorted(str(p.relative_to(REPO / "examples" / "placebo"))
+                       for p in (REPO / "examples" / "placebo").rglob("*.json"))
+    assert made == committed  # the same recordings, none lost or doubled
+    replayed = subprocess.run(command, cwd=str(tmp_path), capture_output=True, text=True, timeout=600,
+                              env=dict(base, PLACEBO_MODE="playback", AWS_ENDPOINT_URL=DEAD_ENDPOINT))
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
+    assert "12 passed" in replayed.stdout
