@@ -1,0 +1,76 @@
+"""Tests share only what never changes: each still gets a session of its own.
+
+Sessions made for tests share botocore's data loader and start from a copy of
+its built-in event handlers (see placebo_unittest.session). These tests show
+that nothing a test does to its session, its clients or its credentials
+reaches the next test.
+"""
+import boto3
+import botocore.config
+
+from placebo_unittest import PlaceboTestCase
+from placebo_unittest.config import Mode
+from placebo_unittest.session import FAKE_CREDENTIALS, new_session
+from testcase_helpers import assert_passed, environment, network_blocked, run
+
+IDENTITY = {"UserId": "AIDAPLACEBOISOLATE1", "Account": "123456789012",
+            "Arn": "arn:aws:iam::123456789012:user/isolated"}
+
+
+def test_consecutive_tests_share_nothing_they_change(tmp_path):
+    seen = {}
+
+    class Isolated(PlaceboTestCase):
+        placebo_dir = str(tmp_path)
+
+        def setUp(self):
+            super().setUp()
+            self.save_response("sts", "GetCallerIdentity", IDENTITY)
+
+        def test_1_changes_everything(self):
+            calls = []
+            self.session.events.register("provide-client-params.sts.GetCallerIdentity",
+                                         lambda **kwargs: calls.append("first test's handler"))
+            self.session._session.set_config_variable("region", "ap-south-1")
+            self.session._session.set_credentials("AKIAFIRSTTEST0000000", "first-test-secret")
+            client = self.client("sts", config=botocore.config.Config(retries={"max_attempts": 9},
+                                                                      user_agent_extra="first-test"))
+            client.get_caller_identity()
+            seen["first"] = (calls, self.session, boto3.DEFAULT_SESSION, client)
+
+        def test_2_sees_none_of_it(self):
+            calls = seen["first"][0]
+            client = self.client("sts")
+            client.get_caller_identity()
+            seen["second"] = (list(calls), self.session, boto3.DEFAULT_SESSION, client)
+
+    before = boto3.DEFAULT_SESSION
+    with environment(tmp_path), network_blocked():
+        assert_passed(run(Isolated), tests=2)
+    first_calls, first_session, first_default, first_client = seen["first"]
+    second_calls, second_session, second_default, second_client = seen["second"]
+    assert first_calls == ["first test's handler"]
+    assert second_calls == first_calls  # the handler never ran in the second test
+    assert second_session is not first_session and second_default is second_session
+    assert first_default is first_session and boto3.DEFAULT_SESSION is before
+    assert second_session.region_name == "us-east-1"
+    credentials = second_session.get_credentials()
+    assert (credentials.access_key, credentials.secret_key) == (
+        FAKE_CREDENTIALS["aws_access_key_id"], FAKE_CREDENTIALS["aws_secret_access_key"])
+    assert second_client.meta.config.retries != {"max_attempts": 9}
+    assert "first-test" not in (second_client.meta.config.user_agent_extra or "")
+    assert second_client.meta.events is not first_client.meta.events
+
+
+def test_sessions_share_the_loader_but_not_handlers_or_credentials():
+    first, second = new_session(Mode.PLAYBACK, "us-east-1"), new_session(Mode.PLAYBACK, "eu-west-1")
+    assert first._session.get_component("data_loader") is second._session.get_component("data_loader")
+    heard = []
+    first.events.register("placebo-isolation-check", lambda **kwargs: heard.append(1))
+    assert second.events.emit("placebo-isolation-check") == []
+    assert heard == []
+    first.events.emit("placebo-isolation-check")
+    assert heard == [1]
+    first._session.set_credentials("AKIAONLYTHEFIRST0000", "only-the-first")
+    assert second.get_credentials().access_key == FAKE_CREDENTIALS["aws_access_key_id"]
+    assert (first.region_name, second.region_name) == ("us-east-1", "eu-west-1")
