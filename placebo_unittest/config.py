@@ -8,13 +8,19 @@ list of valid ones.
 from __future__ import annotations
 
 import enum
+import math
 import os
 from dataclasses import dataclass
 from typing import Mapping, Optional, Type, TypeVar, Union
 
-from .errors import ConfigurationError, UnknownFormatError
+from .errors import ConfigurationError, InvalidLimitError, UnknownFormatError
 
-__all__ = ["Mode", "RecordFormat", "OnExhausted", "OnUnused", "Match", "Settings", "read_env", "coerce"]
+__all__ = ["Mode", "RecordFormat", "OnExhausted", "OnUnused", "Match", "Settings", "read_env", "coerce",
+           "DEFAULT_MAX_RECORDING_MB"]
+
+#: The largest recording file, in MiB, that playback reads unless
+#: ``PLACEBO_MAX_RECORDING_MB`` says otherwise.
+DEFAULT_MAX_RECORDING_MB = 32
 
 
 class _Choice(str, enum.Enum):
@@ -97,11 +103,14 @@ class Settings:
     profile: Optional[str] = None
     region: Optional[str] = None
     match: Optional[Match] = None
+    #: The size limit on recording files that playback reads, in MiB.
+    max_recording_mb: Optional[float] = None
 
 
 def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
-    ``PLACEBO_PROFILE``, ``PLACEBO_MATCH`` and ``AWS_DEFAULT_REGION``.
+    ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB`` and
+    ``AWS_DEFAULT_REGION``.
 
     Empty values count as unset. Invalid values raise
     :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
@@ -115,6 +124,7 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     mode = get("PLACEBO_MODE")
     record_format = get("PLACEBO_FORMAT")
     match = get("PLACEBO_MATCH")
+    max_recording_mb = get("PLACEBO_MAX_RECORDING_MB")
     return Settings(
         mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
         directory=get("PLACEBO_DIR"),
@@ -124,4 +134,18 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         profile=get("PLACEBO_PROFILE"),
         region=get("AWS_DEFAULT_REGION"),
         match=coerce(Match, match, "PLACEBO_MATCH") if match else None,
+        max_recording_mb=_size_limit(max_recording_mb, "PLACEBO_MAX_RECORDING_MB")
+        if max_recording_mb
+        else None,
     )
+
+
+def _size_limit(text: str, name: str) -> float:
+    """A positive, finite number of MiB, such as ``64`` or ``0.5``."""
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise InvalidLimitError(name, text, DEFAULT_MAX_RECORDING_MB)
+    return value

@@ -141,3 +141,53 @@ class UnknownOperationError(InvalidResponseError):
 class RedactionError(PlaceboError, ValueError):
     """A redactor can't redact a value safely, so the response is not written."""
 
+
+
+class RecordingIsDirectoryError(CorruptRecordingError):
+    """A directory stands where playback expects a recording file."""
+
+    def __init__(self, path: str):
+        self.path = path
+        self.problem = "it is a directory, not a file"
+        PlaceboError.__init__(
+            self,
+            "Recording {} can't be read: it is a directory, not a file. A recording is a file "
+            "of that name: move or remove the directory, then record the test again or restore "
+            "the file from version control.".format(path),
+        )
+
+
+class RecordingTooLargeError(PlaceboError, ValueError):
+    """A recording file is larger than the limit ``PLACEBO_MAX_RECORDING_MB`` sets.
+
+    ``size`` and ``limit`` are in bytes.
+    """
+
+    def __init__(self, path: str, size: int, limit: int):
+        self.path = path
+        self.size = size
+        self.limit = limit
+        mib = 1024 * 1024
+        super().__init__(
+            "Recording {} is {:.1f} MiB ({} bytes), more than the {:g} MiB limit on recording "
+            "files, so it was not read. If it should be that large, raise the limit: set "
+            "PLACEBO_MAX_RECORDING_MB={} (in MiB) or more.".format(
+                path, size / mib, size, round(limit / mib, 4), -(-size // mib))
+        )
+
+
+class InvalidLimitError(ConfigurationError):
+    """A size limit (``PLACEBO_MAX_RECORDING_MB``) that isn't a positive number."""
+
+    def __init__(self, name: str, value: object, default: float):
+        self.name = name
+        self.value = value
+        self.valid = ()
+        PlaceboError.__init__(
+            self,
+            "{} must be a positive number of MiB, such as 64, not {!r}. Unset it for the "
+            "default of {:g} MiB.".format(name, value, default),
+        )
+
+
+__all__ += ["RecordingIsDirectoryError", "RecordingTooLargeError", "InvalidLimitError"]

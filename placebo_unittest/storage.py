@@ -4,6 +4,11 @@ The directory is listed once, when first needed, and the index is kept in
 memory from then on; a save never globs. Each file is written to a temporary
 file beside it and then linked (or renamed) into place, so an interrupted run
 leaves whole recordings or none, and two writers never overwrite each other.
+
+A file is checked before it is read: a directory standing where a recording
+should be, anything else that isn't a regular file, and a file larger than
+``PLACEBO_MAX_RECORDING_MB`` (32 MiB unless set) are refused with an error
+naming the path.
 """
 from __future__ import annotations
 
@@ -11,10 +16,13 @@ import contextlib
 import errno
 import logging
 import os
+import stat
 import threading
 import uuid
 from typing import Dict, Iterator, List, Optional, Tuple
 
+from .config import DEFAULT_MAX_RECORDING_MB, read_env
+from .errors import CorruptRecordingError, RecordingIsDirectoryError, RecordingTooLargeError
 from .naming import parse_recording_filename, recording_filename
 from .serializer import Loaded, loads
 
@@ -23,32 +31,46 @@ __all__ = ["RecordingStore"]
 LOG = logging.getLogger("placebo_unittest")
 
 Key = Tuple[str, str]  # (stem, operation): stem is "[prefix.]service"
+Slots = Dict[int, List[str]]  # number -> extensions
+MIB = 1024 * 1024
 
 
 class RecordingStore:
-    """The recordings of one directory (one test), indexed by stem and operation."""
+    """The recordings of one directory (one test), indexed by stem and operation.
 
-    def __init__(self, directory: str):
+    ``max_bytes`` limits the size of the files it reads; by default it is
+    ``PLACEBO_MAX_RECORDING_MB``, read when the first file is.
+    """
+
+    def __init__(self, directory: str, max_bytes: Optional[int] = None):
         self.directory = directory
-        self._index: Optional[Dict[Key, Dict[int, List[str]]]] = None
+        self._index: Optional[Dict[Key, Slots]] = None
+        # Directories named like recordings: not recordings, so never listed or
+        # numbered past, but playback that reaches one says what it is.
+        self._directories: Dict[Key, Slots] = {}
         self._cache: Dict[str, Loaded] = {}
         self._lock = threading.RLock()
+        self._max_bytes = max_bytes
 
     # -- the index -------------------------------------------------------
-    def _scan(self) -> Dict[Key, Dict[int, List[str]]]:
+    def _scan(self) -> Dict[Key, Slots]:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    index: Dict[Key, Dict[int, List[str]]] = {}
+                    index: Dict[Key, Slots] = {}
+                    directories: Dict[Key, Slots] = {}
                     try:
-                        names = [e.name for e in os.scandir(self.directory) if e.is_file()]
+                        entries = [(e.name, e.is_dir()) for e in os.scandir(self.directory)
+                                   if e.is_file() or e.is_dir()]
                     except FileNotFoundError:
-                        names = []
-                    for name in sorted(names):
+                        entries = []
+                    for name, is_dir in sorted(entries):
                         parsed = parse_recording_filename(name)
                         if parsed is not None:
-                            slot = index.setdefault((parsed.stem, parsed.operation), {})
+                            found = directories if is_dir else index
+                            slot = found.setdefault((parsed.stem, parsed.operation), {})
                             slot.setdefault(parsed.number, []).append(parsed.extension)
+                    self._directories = directories
                     self._index = index
         return self._index
 
@@ -56,21 +78,28 @@ class RecordingStore:
         """Forget the index and cached files; the next use lists the directory again."""
         with self._lock:
             self._index = None
+            self._directories = {}
             self._cache.clear()
 
     def extensions(self, stem: str, operation: str, number: int) -> List[str]:
-        return self._scan().get((stem, operation), {}).get(number, [])
+        found = self._scan().get((stem, operation), {}).get(number, [])
+        blocked = self._directories.get((stem, operation), {}).get(number)
+        if blocked:  # so that playback reaches the directory and reports it
+            return found + [e for e in blocked if e not in found]
+        return found
 
     def count(self, stem: str, operation: str) -> int:
-        """How many recordings ``_1`` .. ``_N`` exist without a gap."""
+        """How many recordings ``_1`` .. ``_N`` exist without a gap (a
+        directory named like one counts, so that playback reports it)."""
         numbers = self._scan().get((stem, operation), {})
+        blocked = self._directories.get((stem, operation), {})
         n = 0
-        while n + 1 in numbers:
+        while n + 1 in numbers or n + 1 in blocked:
             n += 1
         return n
 
     def has(self, stem: str, operation: str) -> bool:
-        return bool(self._scan().get((stem, operation)))
+        return bool(self._scan().get((stem, operation)) or self._directories.get((stem, operation)))
 
     def names_for(self, operation: str) -> List[str]:
         """Every file recorded for ``operation``, whatever its service or prefix."""
@@ -102,14 +131,38 @@ class RecordingStore:
         return self.load_path(self.path(stem, operation, number, extension), extension)
 
     def load_path(self, path: str, extension: str) -> Loaded:
-        """Read and check the recording at ``path`` once; later calls reuse it."""
+        """Read and check the recording at ``path`` once; later calls reuse it.
+
+        A missing file raises ``FileNotFoundError``; a directory
+        :class:`RecordingIsDirectoryError`; a file larger than the limit
+        :class:`RecordingTooLargeError`; a bad one :class:`CorruptRecordingError`."""
         loaded = self._cache.get(path)
         if loaded is None:
-            with open(path, "rb") as handle:
-                raw = handle.read()
-            loaded = loads(raw, path, extension)
+            loaded = loads(self._read(path), path, extension)
             self._cache[path] = loaded
         return loaded
+
+    def _read(self, path: str) -> bytes:
+        info = os.stat(path)
+        if stat.S_ISDIR(info.st_mode):
+            raise RecordingIsDirectoryError(path)
+        if not stat.S_ISREG(info.st_mode):
+            raise CorruptRecordingError(path, "it is not a regular file (a pipe, socket or device)")
+        limit = self.max_bytes()
+        if info.st_size > limit:
+            raise RecordingTooLargeError(path, info.st_size, limit)
+        with open(path, "rb") as handle:
+            raw = handle.read(limit + 1)
+            if len(raw) > limit:  # it grew after the check
+                raise RecordingTooLargeError(path, os.fstat(handle.fileno()).st_size, limit)
+        return raw
+
+    def max_bytes(self) -> int:
+        """The size limit on the files this store reads, in bytes."""
+        if self._max_bytes is None:
+            megabytes = read_env().max_recording_mb or DEFAULT_MAX_RECORDING_MB
+            self._max_bytes = int(megabytes * MIB)
+        return self._max_bytes
 
     # -- writing ---------------------------------------------------------
     def save(self, stem: str, operation: str, payload: bytes, extension: str) -> str:
