@@ -45,6 +45,8 @@ class RecordingStore:
     def __init__(self, directory: str, max_bytes: Optional[int] = None):
         self.directory = directory
         self._index: Optional[Dict[Key, Slots]] = None
+        self._counts: Dict[Key, int] = {}  # count(), kept until a save changes it
+        self._highest: Dict[Key, int] = {}  # the highest number saved, so saving never scans
         # Directories named like recordings: not recordings, so never listed or
         # numbered past, but playback that reaches one says what it is.
         self._directories: Dict[Key, Slots] = {}
@@ -80,6 +82,7 @@ class RecordingStore:
             self._index = None
             self._directories = {}
             self._cache.clear()
+            self._counts.clear()
 
     def extensions(self, stem: str, operation: str, number: int) -> List[str]:
         found = self._scan().get((stem, operation), {}).get(number, [])
@@ -90,12 +93,18 @@ class RecordingStore:
 
     def count(self, stem: str, operation: str) -> int:
         """How many recordings ``_1`` .. ``_N`` exist without a gap (a
-        directory named like one counts, so that playback reports it)."""
-        numbers = self._scan().get((stem, operation), {})
-        blocked = self._directories.get((stem, operation), {})
+        directory named like one counts, so that playback reports it).
+        Worked out once, then kept until a save changes it."""
+        key = (stem, operation)
+        known = self._counts.get(key)
+        if known is not None:
+            return known
+        numbers = self._scan().get(key, {})
+        blocked = self._directories.get(key, {})
         n = 0
         while n + 1 in numbers or n + 1 in blocked:
             n += 1
+        self._counts[key] = n
         return n
 
     def has(self, stem: str, operation: str) -> bool:
@@ -168,15 +177,19 @@ class RecordingStore:
     def save(self, stem: str, operation: str, payload: bytes, extension: str) -> str:
         """Write ``payload`` as the next recording of ``stem.operation``; return its path."""
         with self._lock:
-            numbers = self._scan().setdefault((stem, operation), {})
+            key = (stem, operation)
+            numbers = self._scan().setdefault(key, {})
             os.makedirs(self.directory, exist_ok=True)
-            number = max(numbers, default=0) + 1
+            number = self._highest.get(key)
+            number = (max(numbers, default=0) if number is None else number) + 1
             while True:
                 path = self.path(stem, operation, number, extension)
                 if _write_new(path, payload):
                     break
                 number += 1  # another writer took this number first
             numbers.setdefault(number, []).append(extension)
+            self._highest[key] = max(number, self._highest.get(key, 0))
+            self._counts.pop(key, None)
             self._cache.pop(path, None)
             LOG.debug("recorded %s", path)
             return path
@@ -196,6 +209,9 @@ class RecordingStore:
                 extensions = slot.setdefault(parsed.number, [])
                 if parsed.extension not in extensions:
                     extensions.append(parsed.extension)
+                key = (parsed.stem, parsed.operation)
+                self._counts.pop(key, None)
+                self._highest[key] = max(parsed.number, self._highest.get(key, 0))
             LOG.debug("recorded %s", path)
             return path
 
