@@ -11,18 +11,23 @@ from .decorators import placebo_session
 from .errors import (
     ConfigurationError,
     CorruptRecordingError,
+    InvalidLimitError,
     InvalidResponseError,
     NotAttachedError,
     PickleNotAllowedError,
     PlaceboError,
     RecordingExhaustedError,
+    RecordingIsDirectoryError,
     RecordingNotFoundError,
+    RecordingTooLargeError,
     RedactionError,
     UnknownFormatError,
     UnknownOperationError,
     UnserializableValueError,
 )
 from .matching import RequestMismatchError
+from .naming import UnsafeNameError
+from .seal import ForeignClientError, ForeignClients, NetworkInPlaybackError
 from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
 from .pill import FakeHttpResponse, Pill, attach
 from .testcase import PlaceboMixin, PlaceboTestCase
@@ -56,6 +61,13 @@ __all__ = [
     "CorruptRecordingError",
     "UnserializableValueError",
     "RequestMismatchError",
+    "UnsafeNameError",
+    "ForeignClients",
+    "ForeignClientError",
+    "NetworkInPlaybackError",
+    "RecordingIsDirectoryError",
+    "RecordingTooLargeError",
+    "InvalidLimitError",
     "InvalidResponseError",
     "UnknownOperationError",
     "RedactionError",

@@ -3,6 +3,12 @@
 Each one subclasses :class:`PlaceboError`, so ``except PlaceboError`` catches
 them all, and most also subclass the builtin that code written for placebo
 already catches (a missing recording is still a ``FileNotFoundError``).
+
+A few live beside the code whose knowledge their messages need, and are
+importable from the package like these: ``RequestMismatchError``
+(:mod:`placebo_unittest.matching`), ``UnsafeNameError``
+(:mod:`placebo_unittest.naming`), ``ForeignClientError`` and
+``NetworkInPlaybackError`` (:mod:`placebo_unittest.seal`).
 """
 from __future__ import annotations
 

@@ -28,6 +28,7 @@ from .calls import Call, CallLog, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .errors import (
     ConfigurationError,
+    InvalidResponseError,
     NotAttachedError,
     PickleNotAllowedError,
     RecordingNotFoundError,
@@ -502,6 +503,8 @@ class Pill:
         copy the override may change), so a subclass can scrub or redirect it."""
         LOG.debug("save_response: %s.%s", service, operation)
         hooked: Optional[Recording] = getattr(self._local, "recording", None)
+        if hooked is None:
+            _check_status(service, operation, http_response)
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
@@ -631,6 +634,7 @@ class Pill:
         recordings, in every mode, in the order they were queued. With
         ``expected_params``, the call must pass exactly those parameters, or
         it fails with :class:`~placebo_unittest.matching.RequestMismatchError`."""
+        _check_status(service, operation, http_response)
         service, operation = check_manual_response(service, operation, response_data, http_response)
         try:
             recording = encode(response_data, http_response)
@@ -664,6 +668,14 @@ class Pill:
 
     def __repr__(self) -> str:
         return "<{} mode={} data_path={!r}>".format(type(self).__name__, self._mode, self._data_path)
+
+
+def _check_status(service: str, operation: str, status: Any) -> None:
+    """A response given by hand must have an HTTP status, or it could never be read back."""
+    if type(status) is not int or not 100 <= status <= 599:
+        raise InvalidResponseError(service, operation, [
+            "http_response must be the HTTP status code of the response, an int from 100 "
+            "to 599 such as 200 or 404, not {!r}".format(status)])
 
 
 def _enable_debug_logging() -> None:

@@ -201,3 +201,17 @@ def test_assert_called_checks_the_calls_and_lists_them_when_it_fails(tmp_path):
                                   "at least once, but it was called 0 time(s).")
     assert "1. sqs.GetQueueUrl(QueueName='jobs') <- <queued response 1 for sqs.GetQueueUrl>" in failures[0]
     assert "sqs.ListQueues" in failures[1]
+
+
+@pytest.mark.parametrize("status", ["200", 200.0, True, 99, 600, None])
+def test_a_manual_response_needs_an_http_status(tmp_path, status):
+    import placebo_unittest
+    from conftest import make_session
+
+    pill = placebo_unittest.attach(make_session(), str(tmp_path))
+    for save in (pill.save_response, pill.queue_response):
+        with pytest.raises(InvalidResponseError) as caught:
+            save("sqs", "ListQueues", {"QueueUrls": []}, status)
+        assert "http_response must be the HTTP status code" in str(caught.value)
+        assert repr(status) in str(caught.value)
+    assert os.listdir(str(tmp_path)) == []
