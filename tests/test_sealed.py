@@ -205,3 +205,16 @@ def test_recording_adopts_other_sessions_and_transfers_replay(tmp_path, moto):
         result = run(Transfer)
     assert result.wasSuccessful(), report(result)
     assert seen == [("record", True), ("playback", True)]
+
+
+def test_an_adopted_client_with_no_recording_gets_the_usual_error(tmp_path):
+    from placebo_unittest import RecordingNotFoundError
+
+    def body(test):
+        test.client("sts").get_caller_identity()
+        with test.assertRaises(RecordingNotFoundError) as caught:
+            boto3.session.Session().client("iam").list_roles()
+        test.assertIn("No recorded response for call 1 of iam.ListRoles", str(caught.exception))
+
+    result = replaying(tmp_path, body)
+    assert len(result.failures) == 0 and len(result.errors) == 0, report(result)
