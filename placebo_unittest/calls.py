@@ -9,8 +9,7 @@ from __future__ import annotations
 import collections
 import reprlib
 import threading
-from dataclasses import dataclass, field
-from typing import Any, Deque, Dict, Iterator, List, Optional
+from typing import Any, Deque, Dict, Iterator, List, NamedTuple, Optional
 
 from botocore import xform_name
 
@@ -23,8 +22,7 @@ RECORDED = "recorded"  # AWS (or a local endpoint), and the response was recorde
 LIVE = "live"  # AWS (or a local endpoint), not recorded
 
 
-@dataclass(frozen=True)
-class Call:
+class Call(NamedTuple):
     """One call made through a pill's clients.
 
     ``service`` is botocore's service name (``ec2``, ``elbv2``), ``operation``
@@ -37,7 +35,7 @@ class Call:
 
     service: str
     operation: str
-    params: Dict[str, Any] = field(default_factory=dict)
+    params: Dict[str, Any] = {}
     source: str = LIVE
     path: Optional[str] = None
 

@@ -27,6 +27,7 @@ package.
 from __future__ import annotations
 
 import os
+import functools
 import re
 import threading
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -179,8 +180,10 @@ def read_keys(service_model: ServiceModel) -> Tuple[str, ...]:
     return (key,)
 
 
+@functools.lru_cache(maxsize=4096)
 def recording_stem(prefix: Optional[str], service: str) -> str:
-    """``[prefix.]service``; :class:`UnsafeNameError` if either part is unsafe."""
+    """``[prefix.]service``; :class:`UnsafeNameError` if either part is unsafe.
+    Remembered, so each name is checked once however many calls use it."""
     service = check_part(service, "service")
     return "{}.{}".format(check_part(prefix, "prefix"), service) if prefix else service
 

@@ -46,6 +46,7 @@ class RecordingStore:
         self.directory = directory
         self._index: Optional[Dict[Key, Slots]] = None
         self._counts: Dict[Key, int] = {}  # count(), kept until a save changes it
+        self._paths: Dict[Tuple[str, str, int, str], str] = {}  # path(), built once each
         self._highest: Dict[Key, int] = {}  # the highest number saved, so saving never scans
         # Directories named like recordings: not recordings, so never listed or
         # numbered past, but playback that reaches one says what it is.
@@ -129,7 +130,13 @@ class RecordingStore:
         return sorted(paths)
 
     def path(self, stem: str, operation: str, number: int, extension: str) -> str:
-        return os.path.join(self.directory, recording_filename(None, stem, operation, number, extension))
+        key = (stem, operation, number, extension)
+        path = self._paths.get(key)
+        if path is None:
+            path = os.path.join(self.directory, recording_filename(None, stem, operation, number, extension))
+            if len(self._paths) < 100_000:
+                self._paths[key] = path
+        return path
 
     def next_number(self, stem: str, operation: str) -> int:
         """The number a new recording of ``stem.operation`` would get now."""
