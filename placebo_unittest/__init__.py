@@ -27,9 +27,9 @@ from .errors import (
 )
 from .matching import RequestMismatchError
 from .naming import UnsafeNameError
-from .seal import ForeignClientError, ForeignClients, NetworkInPlaybackError
-from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
 from .pill import FakeHttpResponse, Pill, attach
+from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
+from .seal import ForeignClientError, ForeignClients, NetworkInPlaybackError
 from .testcase import PlaceboMixin, PlaceboTestCase
 
 __version__ = "0.1.0"

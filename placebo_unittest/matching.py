@@ -38,7 +38,16 @@ import re
 import reprlib
 from dataclasses import dataclass
 from typing import (
-    Any, Container, FrozenSet, Iterable, List, Mapping, Optional, Sequence, Tuple, Union,
+    Any,
+    Container,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    Optional,
+    Sequence,
+    Tuple,
+    Union,
 )
 
 from .errors import PlaceboError

@@ -8,7 +8,11 @@ from __future__ import annotations
 import os
 from typing import List, Optional, Tuple
 
-from .errors import PickleNotAllowedError, RecordingExhaustedError, RecordingNotFoundError
+from .errors import (
+    PickleNotAllowedError,
+    RecordingExhaustedError,
+    RecordingNotFoundError,
+)
 from .naming import recording_filename
 from .storage import RecordingStore
 

@@ -26,8 +26,8 @@ package.
 """
 from __future__ import annotations
 
-import os
 import functools
+import os
 import re
 import threading
 from typing import Dict, NamedTuple, Optional, Tuple
@@ -158,7 +158,9 @@ def _prefix_owner_prefix(prefix: str) -> Optional[str]:
         if prefix not in _owners:
             from botocore.exceptions import DataNotFoundError
 
-            from .models import loader  # the package's one loader (models needs this module)
+            from .models import (
+                loader,  # the package's one loader (models needs this module)
+            )
 
             models_loader = loader()
             owner: Optional[str] = None

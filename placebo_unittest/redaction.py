@@ -64,11 +64,22 @@ import functools
 import io
 import json
 from enum import Enum
-from typing import (
-    Any, Callable, Dict, FrozenSet, Iterable, List, Mapping, NamedTuple,
-    Optional, Protocol, Sequence, Tuple, Union,
-)
 from types import MappingProxyType
+from typing import (
+    Any,
+    Callable,
+    Dict,
+    FrozenSet,
+    Iterable,
+    List,
+    Mapping,
+    NamedTuple,
+    Optional,
+    Protocol,
+    Sequence,
+    Tuple,
+    Union,
+)
 
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.response import StreamingBody

@@ -22,7 +22,11 @@ import uuid
 from typing import Dict, Iterator, List, Optional, Tuple
 
 from .config import DEFAULT_MAX_RECORDING_MB, read_env
-from .errors import CorruptRecordingError, RecordingIsDirectoryError, RecordingTooLargeError
+from .errors import (
+    CorruptRecordingError,
+    RecordingIsDirectoryError,
+    RecordingTooLargeError,
+)
 from .naming import parse_recording_filename, recording_filename
 from .serializer import Loaded, loads
 

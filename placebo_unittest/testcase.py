@@ -16,12 +16,12 @@ import unittest
 from typing import Any, Dict, Iterator, Optional, Sequence, Union
 
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .context import PlaceboContext
 from .errors import ConfigurationError
 from .matching import compile_ignore
+from .pill import Pill
 from .redaction import DEFAULT_REDACTORS, resolve_redactors
 from .seal import ForeignClients
-from .context import PlaceboContext
-from .pill import Pill
 from .testnames import directory_for_test, safe_name, subtest_label
 
 __all__ = ["PlaceboMixin", "PlaceboTestCase"]

@@ -1,0 +1,326 @@
+"""Every check a recording file gets when it is first read.
+
+:func:`placebo_unittest.serializer.loads` calls these once per file, so that
+replaying it later never meets a surprise: the encoding, the JSON, the
+``status_code`` and ``data`` members, every tagged ``__class__`` value, and
+each entry of the ``placebo_unittest`` section against the value it
+describes. A problem raises :class:`Invalid`, which ``loads`` turns into a
+:class:`~placebo_unittest.errors.CorruptRecordingError` naming the file.
+"""
+from __future__ import annotations
+
+import binascii
+import datetime as _dt
+import json
+from typing import Any, Dict, List, Optional, Tuple
+
+from .codec import (
+    BODY_TAGS,
+    DATETIME_FIELDS,
+    FORMAT_VERSION,
+    SECTION,
+    UTC_ZONE,
+    Path,
+    body_bytes,
+    convert,
+    show_path,
+    tagged,
+)
+
+__all__ = ["Invalid", "text_of", "json_problem", "check_document", "check_section", "check_data",
+           "named", "kind_of"]
+
+class Invalid(Exception):
+    """What is wrong with a file, found while checking it; :func:`loads` turns
+    it into a :class:`CorruptRecordingError` naming the file."""
+
+
+_UTF8_BOM = b"\xef\xbb\xbf"
+
+
+def text_of(raw: bytes) -> str:
+    """The text of a JSON file: UTF-8, without NUL bytes; a leading UTF-8 byte
+    order mark, which editors on Windows often add, is dropped."""
+    if raw.startswith(_UTF8_BOM):
+        raw = raw[len(_UTF8_BOM):]
+    if not raw.strip():
+        raise Invalid("it is empty")
+    if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise Invalid("it is UTF-16 or UTF-32 text (it starts with that byte order mark), but "
+                       "recordings are UTF-8: save it as UTF-8")
+    nul = raw.find(b"\x00")
+    if nul >= 0:
+        if not raw.strip(b"\x00"):
+            raise Invalid("it holds nothing but NUL bytes ({} of them), as a file does when a crash "
+                           "or a full disk stopped it being written".format(len(raw)))
+        raise Invalid("it holds a NUL byte at offset {}, which JSON text never does: the file was "
+                       "damaged (a crash or a full disk can leave NUL bytes) or saved as UTF-16 or "
+                       "UTF-32 rather than UTF-8".format(nul))
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid("it is not UTF-8 text: the byte 0x{:02x} at offset {} can't be decoded ({}); "
+                       "save it as UTF-8".format(raw[exc.start], exc.start, exc.reason)) from exc
+
+
+def json_problem(text: str, exc: json.JSONDecodeError) -> str:
+    if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
+        return ("it is not valid JSON: it stops in the middle of a value (line {}, column {}), so it "
+                "was probably cut short while being written ({}: {})").format(
+                    exc.lineno, exc.colno, named(exc), exc)
+    return "it is not valid JSON ({}: {})".format(named(exc), exc)
+
+
+def check_document(document: Any, is_json: bool) -> int:
+    """The status code of a whole recording, once its shape is checked."""
+    if not isinstance(document, dict):
+        raise Invalid('it holds {}, not an object with "status_code" and "data" members, so it is '
+                       "not a recording".format(kind_of(document, is_json)))
+    if "data" not in document:
+        members = ", ".join(_brief(key) for key in list(document)[:8]) or "none"
+        raise Invalid('it has no "data" member, so it is not a recording (its members: {})'.format(members))
+    if "status_code" not in document:
+        raise Invalid('it has no "status_code" member: a recording gives the HTTP status of its '
+                       'response there, as in "status_code": 200')
+    status = document["status_code"]
+    if type(status) is not int:
+        raise Invalid("its status_code {} is not an integer: it must be the HTTP status of the "
+                       "response, such as 200".format(_brief(status)))
+    if not 100 <= status <= 599:
+        raise Invalid("its status_code {} is not an HTTP status code, which lies between 100 and "
+                       "599".format(status))
+    return status
+
+
+_KINDS = ("bytes", "datetime", "datetime-local", "dict", "str")
+
+
+_DAY = 86400  # seconds: a UTC offset lies strictly within a day either way
+
+
+def check_section(section: Any) -> List[list]:
+    """The ``types`` entries of a well-formed section of a format this module reads."""
+    malformed = "its {} section is malformed: ".format(SECTION)
+    if not isinstance(section, dict):
+        raise Invalid(malformed + "it is {}, not an object".format(kind_of(section, True)))
+    version = section.get("format", 0)
+    if type(version) is not int:
+        raise Invalid(malformed + 'its "format" is {}, not an integer'.format(_brief(version)))
+    if version > FORMAT_VERSION:
+        raise Invalid("it was written by a newer placebo_unittest (format {}); upgrade "
+                       "placebo_unittest to read it".format(version))
+    entries = section.get("types")
+    if not isinstance(entries, list):
+        raise Invalid(malformed + 'its "types" is {}, not a list'.format(_brief(entries)))
+    seen: Dict[tuple, int] = {}
+    for number, entry in enumerate(entries, 1):
+        problem = _entry_problem(entry)
+        if problem:
+            raise Invalid(malformed + "types entry {} ({}) {}".format(number, _brief(entry), problem))
+        key = tuple(entry[0])
+        if key in seen:
+            raise Invalid(malformed + "types entries {} and {} both describe {}".format(
+                seen[key], number, show_path(entry[0])))
+        seen[key] = number
+    return entries
+
+
+def _entry_problem(entry: Any) -> Optional[str]:
+    if type(entry) is not list or len(entry) != 3:
+        return "is not a [path, kind, argument] list"
+    path, kind, argument = entry
+    if type(path) is not list:
+        return "has a path that is not a list"
+    for step in path:
+        if type(step) is not str and not (type(step) is int and step >= 0):
+            return "has the path step {}, which is neither a key nor a list index".format(_brief(step))
+    if type(kind) is not str or kind not in _KINDS:
+        return "has the unknown kind {}; format {} knows {}".format(
+            _brief(kind), FORMAT_VERSION, ", ".join(_KINDS))
+    if kind in ("bytes", "dict"):
+        return None if argument is None else "has an argument, where a {} entry has null".format(kind)
+    if kind == "str":
+        if (type(argument) is not list or not argument
+                or any(type(p) is not int or p < 0 for p in argument)
+                or any(a >= b for a, b in zip(argument, argument[1:]))):
+            return "needs a list of increasing character positions as its argument"
+        return None
+    if argument is None and kind == "datetime":
+        return None
+    if type(argument) not in (int, float) or not -_DAY < argument < _DAY:
+        return "needs a UTC offset in seconds, less than a day either way, as its argument"
+    return None
+
+
+_NEEDS_DATETIME = "a datetime holds exactly the integers {}".format(", ".join(DATETIME_FIELDS))
+
+
+def check_data(data: Any, entries: List[list], legacy: bool) -> None:
+    """Every tagged value in ``data`` can be decoded, and every entry fits its value."""
+    literal_paths = {tuple(path) for path, kind, _argument in entries if kind == "dict"}
+    nodes = [_resolve(data, path, kind, literal_paths) for path, kind, _argument in entries]
+    literal = {id(node) for node, entry in zip(nodes, entries) if entry[1] == "dict"}
+    _check_tags(data, literal, legacy)
+    for node, (path, kind, argument) in zip(nodes, entries):
+        _check_entry(node, path, kind, argument)
+
+
+def _mismatch(problem: str) -> Invalid:
+    return Invalid("its {} section doesn't match its data: {}".format(SECTION, problem))
+
+
+def _resolve(data: Any, path: list, kind: str, literal_paths: set) -> Any:
+    """The value ``path`` leads to, as both decoders will find it."""
+    node = data
+    for depth, step in enumerate(path):
+        if type(node) is dict and "__class__" in node and tuple(path[:depth]) not in literal_paths:
+            raise _mismatch("it marks {} as {}, inside the tagged value at {}".format(
+                show_path(path), kind, show_path(path[:depth])))
+        if type(node) is dict and type(step) is str and step in node:
+            node = node[step]
+        elif type(node) is list and type(step) is int and step < len(node):
+            node = node[step]
+        else:
+            raise _mismatch("it marks {} as {}, but there is no such value".format(show_path(path), kind))
+    return node
+
+
+def _check_tags(data: Any, literal: set, legacy: bool) -> None:
+    stack = [data]
+    while stack:
+        node = stack.pop()
+        kind = type(node)
+        if kind is dict:
+            if "__class__" in node and id(node) not in literal:
+                problem = _tag_problem(node, legacy)
+                if problem:
+                    raise Invalid("{} {}".format(show_path(_locate(data, node)), problem))
+                continue  # a tag holds no containers: nothing inside to check
+            stack.extend(reversed(node.values()))
+        elif kind is list:
+            stack.extend(reversed(node))
+
+
+def _locate(data: Any, target: Any) -> Path:
+    """The path to ``target`` (found by identity) in ``data``; used only to report an error."""
+    stack: List[Tuple[Any, Path]] = [(data, [])]
+    while stack:
+        node, path = stack.pop()
+        if node is target:
+            return path
+        if type(node) is dict:
+            stack.extend((value, path + [key]) for key, value in node.items())
+        elif type(node) is list:
+            stack.extend((value, path + [index]) for index, value in enumerate(node))
+    return []
+
+
+def _tag_problem(obj: dict, legacy: bool) -> Optional[str]:
+    """What is wrong with a ``{"__class__": ...}`` value, or None if it decodes."""
+    name = obj["__class__"]
+    if type(name) is not str or (name != "datetime" and name not in BODY_TAGS):
+        if legacy:
+            return ('has "__class__": {}, a type placebo never writes (it writes only "datetime", '
+                    '"StreamingBody" and "StreamingChecksumBody"), so it can\'t be replayed: the file '
+                    "was edited by hand or written by another tool".format(_brief(name)))
+        return ('has "__class__": {}, which is neither a value placebo_unittest writes ("datetime" or '
+                '"StreamingBody") nor a plain dict marked "dict" in its {} section'.format(
+                    _brief(name), SECTION))
+    invalid = 'is not a valid "{}" value'.format(name)
+    if type(obj.get("__module__", "")) is not str:
+        return '{} (TypeError: its "__module__" is {}, not a string)'.format(invalid, _brief(obj["__module__"]))
+    if name == "datetime":
+        return _datetime_problem(obj, invalid)
+    extra = [key for key in obj if key not in ("__class__", "__module__", "body")]
+    if "body" not in obj:
+        return '{} (TypeError: it has no "body" member holding its bytes)'.format(invalid)
+    if extra:
+        return "{} (TypeError: it has the extra {})".format(invalid, _members(extra))
+    body = obj["body"]
+    if type(body) is not str:
+        return '{} (TypeError: its "body" is {}, not a base64 string)'.format(invalid, _brief(body))
+    try:
+        body_bytes(body, strict=not legacy)
+    except ValueError as exc:
+        what = "not valid base64" if not legacy else "neither base64 nor text UTF-8 can hold"
+        return '{} ({}: its "body" is {}: {})'.format(invalid, named(exc), what, exc)
+    return None
+
+
+def _datetime_problem(obj: dict, invalid: str) -> Optional[str]:
+    fields = {key: value for key, value in obj.items() if key not in ("__class__", "__module__")}
+    missing = [field for field in DATETIME_FIELDS if field not in fields]
+    if missing:
+        return "{} (TypeError: it lacks the {}; {})".format(invalid, _members(missing), _NEEDS_DATETIME)
+    extra = [key for key in fields if key not in DATETIME_FIELDS]
+    if extra:
+        return "{} (TypeError: it has the extra {}; {})".format(invalid, _members(extra), _NEEDS_DATETIME)
+    for field in DATETIME_FIELDS:
+        if type(fields[field]) is not int:
+            return "{} (TypeError: its {} is {}, not an integer; {})".format(
+                invalid, _brief(field), _brief(fields[field]), _NEEDS_DATETIME)
+    try:
+        _dt.datetime(tzinfo=UTC_ZONE, **fields)
+    except (ValueError, OverflowError) as exc:
+        return "{} ({}: {})".format(invalid, named(exc), exc)
+    return None
+
+
+def _check_entry(node: Any, path: list, kind: str, argument: Any) -> None:
+    where = show_path(path)
+    if kind == "dict":
+        if type(node) is not dict:
+            raise _mismatch("it marks {} as a plain dict, but that is {}".format(where, kind_of(node, True)))
+        return
+    if kind in ("bytes", "str"):
+        if type(node) is not str:
+            raise _mismatch("it marks {} as {}, but that is {}, not a string".format(
+                where, kind, kind_of(node, True)))
+        if kind == "str" and argument[-1] >= len(node):
+            raise _mismatch("it marks character {} of {} to split, but the string is {} long".format(
+                argument[-1], where, len(node)))
+    elif type(node) is not dict or node.get("__class__") != "datetime":
+        raise _mismatch("it marks {} as a datetime, but that is {}".format(where, kind_of(node, True)))
+    else:
+        node = tagged(node, "datetime")
+    try:
+        convert(node, kind, argument)
+    except (binascii.Error, ValueError, OverflowError) as exc:
+        if kind == "bytes":
+            raise _mismatch("it marks {} as bytes, but {} is not valid base64 ({}: {})".format(
+                where, _brief(node), named(exc), exc)) from exc
+        raise _mismatch("its {} entry for {} can't be applied ({}: {})".format(
+            kind, where, named(exc), exc)) from exc
+
+
+def _brief(value: Any) -> str:
+    """``value`` as JSON (or Python, for a pickle), cut short if long."""
+    try:
+        text = json.dumps(value, ensure_ascii=True)
+    except (TypeError, ValueError, RecursionError):
+        text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+def named(exc: BaseException) -> str:
+    """The name of an exception's class, with its module unless it is a builtin."""
+    kind = type(exc)
+    if kind.__module__ in ("builtins", "json.decoder", "_pickle"):
+        return kind.__name__
+    return "{}.{}".format(kind.__module__, kind.__qualname__)
+
+
+def _members(names: List[str]) -> str:
+    shown = ", ".join(_brief(name) for name in names[:8]) + (", ..." if len(names) > 8 else "")
+    return ("member " if len(names) == 1 else "members ") + shown
+
+
+def kind_of(value: Any, is_json: bool) -> str:
+    if not is_json:
+        return "a {}.{}".format(type(value).__module__, type(value).__qualname__)
+    if value is None or type(value) is bool:
+        return json.dumps(value)
+    if type(value) in (int, float):
+        return "the number {}".format(_brief(value))
+    names: Dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+    return names.get(type(value), "a value")
