@@ -1,0 +1,215 @@
+"""The workloads ``bench.py`` runs, each in a fresh process (``bench.py --child``).
+
+Every function takes the task's settings as a dict and returns a dict of
+results; a measurement's ``seconds`` is the time of one unit (a call, a
+test, a whole recording loop). Only the loop under measurement is timed: imports,
+building responses and writing recordings happen before the clock starts.
+Each function works in a temporary directory of its own and removes it.
+"""
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import shutil
+import sys
+import tempfile
+import time
+import unittest
+from typing import Any, Callable, Dict, Iterator, Tuple
+
+import bench_data
+
+
+@contextlib.contextmanager
+def _quiet() -> Iterator[None]:
+    """Silence standard output: placebo 0.10.0 prints two lines for every datetime or bytes value it saves."""
+    with open(os.devnull, "w") as devnull, contextlib.redirect_stdout(devnull):
+        yield
+
+
+@contextlib.contextmanager
+def _scratch() -> Iterator[str]:
+    directory = tempfile.mkdtemp(prefix="bench-")
+    try:
+        yield directory
+    finally:
+        shutil.rmtree(directory, ignore_errors=True)
+
+
+def _settle() -> None:
+    """Flush what earlier processes left to write, so that the disk's backlog
+    isn't charged to a measurement of writing."""
+    if hasattr(os, "sync"):
+        os.sync()
+
+
+def _session() -> Any:
+    import boto3
+
+    return boto3.Session(region_name=bench_data.REGION)
+
+
+def _attach(engine: str, session: Any, directory: str) -> Any:
+    """The engine's pill on ``session``, replaying and recording in ``directory``."""
+    if engine == "placebo_unittest":
+        import placebo_unittest
+
+        return placebo_unittest.attach(session, directory, match="order")
+    import placebo
+
+    return placebo.attach(session, directory)
+
+
+def _save(engine: str, directory: str, operation: str, response: Dict[str, Any]) -> str:
+    """Save ``response`` with the engine's own ``save_response``; return the file's path."""
+    os.makedirs(directory, exist_ok=True)
+    pill = _attach(engine, _session(), directory)
+    with _quiet():
+        pill.save_response("ec2", operation, response)
+    return os.path.join(directory, "ec2.{}_1.json".format(operation))
+
+
+# 1. Playback
+
+_RESPONSES: Dict[str, Tuple[str, str, Callable[[], Dict[str, Any]], Callable[[Dict[str, Any]], bool]]] = {
+    "small": ("DescribeAddresses", "describe_addresses", bench_data.elastic_ips,
+              lambda response: len(response["Addresses"]) == 5),
+    "large": ("DescribeInstances", "describe_instances", bench_data.instances,
+              lambda response: sum(len(r["Instances"]) for r in response["Reservations"]) == 500),
+}
+
+
+def playback(task: Dict[str, Any]) -> Dict[str, Any]:
+    """Time per call over ``calls`` calls, after ``warmup`` calls, each call replaying its own response.
+
+    placebo_unittest and placebo replay files their own ``save_response``
+    wrote (one saved, copied to ``_2``, ``_3``, ...); the Stubber is given
+    the response with ``add_response`` once for every call.
+    """
+    engine, calls, warmup = task["engine"], task["calls"], task["warmup"]
+    operation, method, build, looks_right = _RESPONSES[task["response"]]
+    response = build()
+    file_bytes = None
+    with _scratch() as directory:
+        if engine == "stubber":
+            from botocore.stub import Stubber
+
+            client = _session().client("ec2", endpoint_url=bench_data.DEAD_ENDPOINT)
+            stubber = Stubber(client)
+            for _ in range(warmup + calls):
+                stubber.add_response(method, response)
+            stubber.activate()
+        else:
+            first = _save(engine, directory, operation, response)
+            file_bytes = os.path.getsize(first)
+            for number in range(2, warmup + calls + 1):
+                shutil.copyfile(first, first[:-len("_1.json")] + "_{}.json".format(number))
+            session = _session()  # a new pill, which sees the copies
+            _attach(engine, session, directory).playback()
+            client = session.client("ec2", endpoint_url=bench_data.DEAD_ENDPOINT)
+        call = getattr(client, method)
+        for _ in range(warmup):
+            call()
+        started = time.perf_counter()
+        for _ in range(calls):
+            last = call()
+        elapsed = time.perf_counter() - started
+    if not looks_right(last):
+        raise AssertionError("{} replayed a wrong {} response".format(engine, method))
+    return {"seconds": elapsed / calls, "file_bytes": file_bytes}
+
+
+# 2. Set-up and tear-down
+
+def setup(task: Dict[str, Any]) -> Dict[str, Any]:
+    """Time per test of ``tests`` tests that each make one EC2 client and no call.
+
+    The tests are a generated module run by unittest; a class of ``warmup``
+    such tests runs first, untimed. ``bare`` makes a fresh boto3 session and
+    client per round, with no test framework.
+    """
+    engine, tests, warmup = task["engine"], task["tests"], task["warmup"]
+    if engine == "bare":
+        import boto3
+
+        for _ in range(warmup):
+            boto3.Session().client("ec2")
+        started = time.perf_counter()
+        for _ in range(tests):
+            boto3.Session().client("ec2")
+        return {"seconds": (time.perf_counter() - started) / tests}
+    with _scratch() as directory:
+        os.environ["PLACEBO_DIR"] = directory  # where placebo's decorator makes its test directories
+        module_name = "bench_setup_{}".format(engine)
+        bench_data.write_module(
+            os.path.join(directory, module_name + ".py"), engine,
+            [("WarmUpTest", ["test_{:04d}".format(n) for n in range(warmup)]),
+             ("SetUpTest", ["test_{:04d}".format(n) for n in range(tests)])],
+            bench_data.CLIENT_ONLY_BODY, recordings=directory)
+        sys.path.insert(0, directory)
+        module = importlib.import_module(module_name)
+        _run_tests(module.WarmUpTest, warmup)
+        started = time.perf_counter()
+        _run_tests(module.SetUpTest, tests)
+        elapsed = time.perf_counter() - started
+    return {"seconds": elapsed / tests}
+
+
+def _run_tests(case: type, expected: int) -> None:
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(case)
+    with open(os.devnull, "w") as devnull:
+        result = unittest.TextTestRunner(stream=devnull, verbosity=0).run(suite)
+    if not result.wasSuccessful() or result.testsRun != expected:
+        problems = [text for _, text in result.errors + result.failures]
+        raise AssertionError("{} ran {} of {} tests:\n{}".format(
+            case.__name__, result.testsRun, expected, "\n".join(problems[:2])))
+
+
+# 3. Recording
+
+def recording(task: Dict[str, Any]) -> Dict[str, Any]:
+    """Time to save ``responses`` responses of one operation into one empty directory."""
+    engine, count = task["engine"], task["responses"]
+    response = bench_data.elastic_ips()
+    with _scratch() as directory:
+        pill = _attach(engine, _session(), directory)
+        _settle()
+        with _quiet():
+            started = time.perf_counter()
+            for _ in range(count):
+                pill.save_response("ec2", "DescribeAddresses", response)
+            elapsed = time.perf_counter() - started
+        written = len(os.listdir(directory))
+    if written != count:
+        raise AssertionError("{} wrote {} files for {} responses".format(engine, written, count))
+    return {"seconds": elapsed}
+
+
+# 4. The generated suite's recordings
+
+def suite_recordings(task: Dict[str, Any]) -> Dict[str, Any]:
+    """Write the recordings of every suite test, for placebo_unittest and for placebo.
+
+    The three responses are what moto answers in a fresh account, fetched
+    once. Each engine saves them with its own ``save_response`` into the
+    first test's directory, ``<ClassName>.<test_name>``, which is then
+    copied for every other test.
+    """
+    import boto3
+    from moto import mock_aws
+
+    with mock_aws():
+        client = boto3.client("ec2", region_name=bench_data.REGION)
+        responses = [(operation, getattr(client, method)()) for operation, method in bench_data.SUITE_CALLS]
+    names = ["{}.{}".format(class_name, test) for _, class_name, test in bench_data.suite_tests(task["tests"])]
+    for engine, root in task["directories"].items():
+        first = os.path.join(root, names[0])
+        for operation, response in responses:
+            _save(engine, first, operation, response)
+        for name in names[1:]:
+            shutil.copytree(first, os.path.join(root, name))
+    return {"files": len(names) * len(responses)}
+
+
+TASKS = {"playback": playback, "setup": setup, "recording": recording, "suite_recordings": suite_recordings}
