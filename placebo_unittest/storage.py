@@ -171,9 +171,13 @@ class RecordingStore:
         limit = self.max_bytes()
         if info.st_size > limit:
             raise RecordingTooLargeError(path, info.st_size, limit)
-        with open(path, "rb") as handle:
-            raw = handle.read(limit + 1)
-            if len(raw) > limit:  # it grew after the check
+        with open(path, "rb", buffering=0) as handle:
+            # Ask for what stat said, plus a byte to notice growth: asking for
+            # the whole limit would make Python set aside that much memory.
+            raw = handle.readall() if info.st_size == 0 else handle.read(info.st_size + 1)
+            if len(raw) > info.st_size:  # it grew after the check: read the rest, within the limit
+                raw += handle.read(limit + 1 - len(raw))
+            if len(raw) > limit:
                 raise RecordingTooLargeError(path, os.fstat(handle.fileno()).st_size, limit)
         return raw
 
