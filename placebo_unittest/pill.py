@@ -147,8 +147,9 @@ class Pill:
     ):
         if debug:
             _enable_debug_logging()
+        settings = read_env()
         if record_format is None:
-            record_format = read_env().record_format or RecordFormat.JSON
+            record_format = settings.record_format or RecordFormat.JSON
         self._record_format = coerce(RecordFormat, record_format, "record_format")
         self._on_exhausted = coerce(OnExhausted, on_exhausted, "on_exhausted")
         #: Put before the service in every file name: ``<prefix>.<service>.<Operation>_<N>``.
@@ -157,7 +158,7 @@ class Pill:
         self.legacy_types = bool(legacy_types)
         self.validate = bool(validate)
         if match is None:
-            match = read_env().match or Match.ORDER
+            match = settings.match or Match.ORDER
         self._match = coerce(Match, match, "match")
         self._ignore = compile_ignore(ignore_params)
         self._redactors = resolve_redactors(redact)

@@ -10,7 +10,6 @@ parameters.
 from __future__ import annotations
 
 import functools
-import threading
 from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
 
 from . import messages
@@ -49,13 +48,9 @@ def expected_form(service: str, operation: str, params: Dict[str, Any], redactor
     return stored_form(resolved.operation_model, params, redactors)
 
 
-_anonymizer_lock = threading.Lock()
-
-
 @functools.lru_cache(maxsize=64)
 def _anonymizer(replacement: str, fingerprints: Tuple[str, ...]) -> AccountIdAnonymizer:
-    with _anonymizer_lock:
-        return AccountIdAnonymizer.from_fingerprints(fingerprints, replacement=replacement)
+    return AccountIdAnonymizer.from_fingerprints(fingerprints, replacement=replacement)
 
 
 def for_recording(live: Any, loaded: Loaded) -> Any:

@@ -144,7 +144,11 @@ class RecordingStore:
 
     def next_number(self, stem: str, operation: str) -> int:
         """The number a new recording of ``stem.operation`` would get now."""
-        return max(self._scan().get((stem, operation), {}), default=0) + 1
+        key = (stem, operation)
+        highest = self._highest.get(key)
+        if highest is None:
+            highest = self._highest[key] = max(self._scan().get(key, {}), default=0)
+        return highest + 1
 
     # -- reading ---------------------------------------------------------
     def load(self, stem: str, operation: str, number: int, extension: str) -> Loaded:
@@ -195,8 +199,7 @@ class RecordingStore:
             key = (stem, operation)
             numbers = self._scan().setdefault(key, {})
             os.makedirs(self.directory, exist_ok=True)
-            number = self._highest.get(key)
-            number = (max(numbers, default=0) if number is None else number) + 1
+            number = self.next_number(stem, operation)
             while True:
                 path = self.path(stem, operation, number, extension)
                 if _write_new(path, payload):

@@ -111,8 +111,6 @@ class PlaceboMixin:
         """The folder holding every test directory of this class."""
         if self.placebo_dir:
             return self.placebo_dir
-        from .config import read_env
-
         configured = read_env().directory
         if configured:
             return configured
