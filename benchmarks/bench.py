@@ -20,14 +20,16 @@ The sections
 ------------
 
 1. playback: time per call of a client replaying a response, over 2,000
-   calls (small) or 20 calls (large) after a warm-up, in each process.
+   calls (small) or 20 calls (large) after a warm-up, in each process; in
+   the first two groups every call replays one recording, which each engine
+   has read (placebo reads it again for every call), and in the last two
+   every call is the first replay of a file of its own.
    ``small`` is ``ec2.describe_addresses`` answered with 5 Elastic IPs;
    ``large`` is ``ec2.describe_instances`` answered with 500 instances (25
    fields each, three of them datetimes, with tags and a network interface:
    about 3 MB of JSON). placebo_unittest (``attach(session, dir,
    match="order")``) and placebo (``placebo.attach``) replay files written by
-   their own ``save_response``, one file a call, as a test replays its
-   recordings; botocore's ``Stubber`` is given the response with
+   their own ``save_response``; botocore's ``Stubber`` is given the response with
    ``add_response`` once a call.
 2. setup: what a test pays to get one EC2 client, set-up and tear-down
    included: a generated module of trivial tests run by unittest, total time
@@ -230,17 +232,20 @@ class Progress:
 
 
 def interleave(section: str, groups: Dict[str, Callable[[str], Dict[str, Any]]], repeats: int,
-               progress: Progress) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
+               progress: Progress, engines: Optional[Dict[str, Sequence[str]]] = None,
+               ) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
     """Run every (group, engine) ``repeats`` times, in the order A B C A B C ...
 
-    ``groups`` maps a row group's name to a function running one engine once.
-    Returns ``{group: {engine: [result, ...]}}``.
+    ``groups`` maps a row group's name to a function running one engine once;
+    ``engines``, if given, names the engines of each group (else all of the
+    section's). Returns ``{group: {engine: [result, ...]}}``.
     """
+    chosen = {group: list(engines[group] if engines else ENGINES[section]) for group in groups}
     samples: Dict[str, Dict[str, List[Dict[str, Any]]]] = {
-        group: {engine: [] for engine in ENGINES[section]} for group in groups}
+        group: {engine: [] for engine in chosen[group]} for group in groups}
     for repeat in range(repeats):
         for group, run in groups.items():
-            for engine in ENGINES[section]:
+            for engine in chosen[group]:
                 where = section if group == section else "{} {}".format(section, group)
                 progress.step("{}: {} (run {}/{})".format(where, engine, repeat + 1, repeats))
                 samples[group][engine].append(run(engine))
@@ -270,23 +275,35 @@ def summarize(samples: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
     return rows
 
 
+PLAYBACK_GROUPS = {  # group: (response, files, engines)
+    "small": ("small", "one", ("placebo_unittest", "placebo", "stubber")),
+    "large": ("large", "one", ("placebo_unittest", "placebo", "stubber")),
+    "small, first replays": ("small", "own", ("placebo_unittest", "placebo")),
+    "large, first replays": ("large", "own", ("placebo_unittest", "placebo")),
+}
+
+
 def measure_playback(settings: Dict[str, Any], workdir: str, progress: Progress) -> Dict[str, Any]:
-    def runner(size: str) -> Callable[[str], Dict[str, Any]]:
+    def runner(size: str, files: str) -> Callable[[str], Dict[str, Any]]:
         return lambda engine: run_child({"task": "playback", "engine": engine, "response": size,
-                                         "calls": settings[size + "_calls"],
+                                         "files": files, "calls": settings[size + "_calls"],
                                          "warmup": settings[size + "_warmup"]}, workdir)
 
-    samples = interleave("playback", {"small": runner("small"), "large": runner("large")},
-                         settings["repeats"], progress)
-    small, large = summarize(samples["small"]), summarize(samples["large"])
-    megabytes = large["placebo_unittest"]["file_bytes"] / 1e6
+    samples = interleave("playback", {group: runner(size, files)
+                                      for group, (size, files, _engines) in PLAYBACK_GROUPS.items()},
+                         settings["repeats"], progress,
+                         engines={group: engines for group, (_s, _f, engines) in PLAYBACK_GROUPS.items()})
+    summaries = {group: summarize(samples[group]) for group in PLAYBACK_GROUPS}
+    megabytes = summaries["large"]["placebo_unittest"]["file_bytes"] / 1e6
+    what = {"small": "ec2.describe_addresses, 5 Elastic IPs",
+            "large": "ec2.describe_instances, 500 instances ({:.1f} MB file)".format(megabytes)}
+    how = {"one": "one recording replayed by every call", "own": "each call the first replay of its own file"}
     return {
         "unit": "seconds per call",
         "groups": {
-            "small": {"description": "ec2.describe_addresses, 5 Elastic IPs, {:,} calls a process".format(
-                settings["small_calls"]), "engines": small},
-            "large": {"description": "ec2.describe_instances, 500 instances ({:.1f} MB file), {:,} calls a "
-                                     "process".format(megabytes, settings["large_calls"]), "engines": large},
+            group: {"description": "{}: {}, {:,} calls a process".format(
+                what[size], how[files], settings[size + "_calls"]), "engines": summaries[group]}
+            for group, (size, files, _engines) in PLAYBACK_GROUPS.items()
         },
     }
 
@@ -534,7 +551,7 @@ def write_json(report: Dict[str, Any], options: argparse.Namespace) -> str:
 
 
 def _step_count(settings: Dict[str, Any], sections: Sequence[str]) -> int:
-    per_repeat = {"playback": 2 * 3, "setup": 4, "recording": 3 * 2, "suite": 3}
+    per_repeat = {"playback": sum(len(engines) for _s, _f, engines in PLAYBACK_GROUPS.values()), "setup": 4, "recording": 3 * 2, "suite": 3}
     total = sum(per_repeat[section] * settings["suite_repeats" if section == "suite" else "repeats"]
                 for section in sections)
     return total + (1 if "suite" in sections else 0)

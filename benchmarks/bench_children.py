@@ -81,13 +81,17 @@ _RESPONSES: Dict[str, Tuple[str, str, Callable[[], Dict[str, Any]], Callable[[Di
 
 
 def playback(task: Dict[str, Any]) -> Dict[str, Any]:
-    """Time per call over ``calls`` calls, after ``warmup`` calls, each call replaying its own response.
+    """Time per call over ``calls`` calls, after ``warmup`` calls.
 
     placebo_unittest and placebo replay files their own ``save_response``
-    wrote (one saved, copied to ``_2``, ``_3``, ...); the Stubber is given
-    the response with ``add_response`` once for every call.
+    wrote. With ``files="one"``, every call replays the same recording (both
+    engines go back to the first file when they run out); with
+    ``files="own"``, each call replays a file of its own (one saved, copied
+    to ``_2``, ``_3``, ...), so every call is a first replay. The Stubber is
+    given the response with ``add_response`` once for every call.
     """
     engine, calls, warmup = task["engine"], task["calls"], task["warmup"]
+    copies = warmup + calls if task.get("files", "own") == "own" else 1
     operation, method, build, looks_right = _RESPONSES[task["response"]]
     response = build()
     file_bytes = None
@@ -103,7 +107,7 @@ def playback(task: Dict[str, Any]) -> Dict[str, Any]:
         else:
             first = _save(engine, directory, operation, response)
             file_bytes = os.path.getsize(first)
-            for number in range(2, warmup + calls + 1):
+            for number in range(2, copies + 1):
                 shutil.copyfile(first, first[:-len("_1.json")] + "_{}.json".format(number))
             session = _session()  # a new pill, which sees the copies
             _attach(engine, session, directory).playback()

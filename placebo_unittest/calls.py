@@ -48,6 +48,9 @@ class Call(NamedTuple):
         return "{}.{}({}){}".format(self.service, self.operation, arguments, where)
 
 
+_new_tuple = tuple.__new__
+
+
 #: How many calls a log keeps: the most recent ones. A test making more (a
 #: load test replaying 50,000 calls) still runs in bounded memory.
 MAX_CALLS = 10_000
@@ -63,6 +66,14 @@ class CallLog:
         self.dropped = 0
 
     def add(self, call: Call) -> None:
+        with self._lock:
+            if len(self._calls) == self._calls.maxlen:
+                self.dropped += 1
+            self._calls.append(call)
+
+    def log(self, service: str, operation: str, params: Dict[str, Any], source: str, path: Optional[str]) -> None:
+        """Add the call these make up; :meth:`add` without building the tuple field by field."""
+        call = _new_tuple(Call, (service, operation, params, source, path))
         with self._lock:
             if len(self._calls) == self._calls.maxlen:
                 self.dropped += 1

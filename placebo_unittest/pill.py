@@ -79,6 +79,17 @@ _WIRING = (
     ("after-call", "_after_call_done", "register_last"),
 )
 
+_OWN_READERS: Dict[Any, bool] = {}  # Pill and its subclasses: do they keep Pill's playback steps?
+
+
+def _reads_own_files(cls: Any) -> bool:
+    known = _OWN_READERS.get(cls)
+    if known is None:
+        known = _OWN_READERS[cls] = (cls.load_response is Pill.load_response
+                                     and cls.get_next_file_path is Pill.get_next_file_path)
+    return known
+
+
 class FakeHttpResponse:
     """What botocore's after-call handlers see in place of an HTTP response on replay.
 
@@ -175,6 +186,7 @@ class Pill:
         self._serializer = get_serializer(extension)
         #: ``"[prefix.]service.Operation"`` -> the number of the next call in playback.
         self._index: Dict[str, int] = {}
+        self._routes: Dict[Any, Tuple[Optional[str], Tuple[Tuple[str, str], ...]]] = {}
         #: The botocore events this pill acts on, in placebo's notation.
         self.events: List[str] = []
         self._id = next(_pill_ids)
@@ -377,6 +389,28 @@ class Pill:
         """True unless a subclass (or the instance) replaced the method ``name``."""
         return getattr(getattr(self, name), "__func__", None) is getattr(Pill, name)
 
+    def _route(self, store: RecordingStore, model: Any) -> Tuple[str, str]:
+        """``(service, stem)`` playback reads ``model``'s recordings under: the
+        first of its names that has recordings, else its own name."""
+        prefix = self.prefix
+        known = self._routes.get(model)
+        if known is None or known[0] != prefix:
+            keys = read_keys(model.service_model)
+            known = (prefix, tuple((key, recording_stem(prefix, key)) for key in keys))
+            self._routes[model] = known
+        names = known[1]
+        if len(names) > 1:
+            for service, stem in names:
+                if store.has(stem, model.name):
+                    return service, stem
+        return names[0]
+
+    def _reads_own_files(self) -> bool:
+        """True unless a subclass (or the instance) replaced how playback finds files."""
+        instance = self.__dict__
+        return ("load_response" not in instance and "get_next_file_path" not in instance
+                and _reads_own_files(type(self)))
+
     # -- event handlers ----------------------------------------------------
     def _capture_params(self, params: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if context is None:
@@ -393,28 +427,32 @@ class Pill:
 
     def _log(self, model: Any, context: Any, source: str, path: Optional[str]) -> None:
         params = context.get(self._params_key) if context else None
-        self._calls.add(Call(model.service_model.service_name, model.name, params or {}, source, path))
+        self._calls.log(model.service_model.service_name, model.name, params or {}, source, path)
 
     def _before_call(self, model: Any, context: Any = None, **kwargs: Any) -> Any:
-        if self._mode is not Mode.PLAYBACK and not self._queued:
-            return None
-        operation = model.name
-        keys = read_keys(model.service_model)
         live = context.get(self._stored_key) if context else None
         if self._queued:
-            queued = self._queued.pop([recording_stem(self.prefix, k) for k in keys], operation)
-            if queued is not None:
-                replay.check(queued, live, self._ignore, service=keys[0], operation=operation,
-                             call=len(self._calls.find(model.service_model.service_name, operation)) + 1,
-                             label=self.label)
-                status, data = materialize(queued, model.output_shape)
-                self._log(model, context, _calls.QUEUED, queued.path)
-                return self._http_response(status, data), data
-            if self._mode is not Mode.PLAYBACK:
-                return None
+            response = self._reply_queued(model, context, live)
+            if response is not None:
+                return response
+        if self._mode is not Mode.PLAYBACK:
+            return None
+        operation = model.name
         store = self._attached()
-        found = [k for k in keys if store.has(recording_stem(self.prefix, k), operation)]
-        if self._is_default("load_response") and self._is_default("get_next_file_path"):
+        if self._match is not Match.PARAMS and self._reads_own_files():
+            # The default steps, taken directly: the same work as load_response.
+            service, stem = self._route(store, model)
+            call = self._next_call(stem, operation)
+            path, file_format = self._numbered_file(store, stem, operation, call)
+            response = self._serve(store, path, file_format, service, operation, model, live, call)
+            with self._lock:
+                self._replayed += 1
+            self._log(model, context, _calls.RECORDING, path)
+            return response
+        prefix = self.prefix
+        keys = read_keys(model.service_model)
+        found = [k for k in keys if store.has(recording_stem(prefix, k), operation)]
+        if self._reads_own_files():
             services = found[:1] or list(keys[:1])
         else:
             services = found or list(keys)  # the subclass keeps files elsewhere: try each name
@@ -434,6 +472,20 @@ class Pill:
             self._replayed += 1
         self._log(model, context, _calls.RECORDING, self._local.served)
         return response
+
+    def _reply_queued(self, model: Any, context: Any, live: Any) -> Optional[Tuple[FakeHttpResponse, Any]]:
+        """The response queued for this call with :meth:`queue_response`, if there is one."""
+        operation = model.name
+        keys = read_keys(model.service_model)
+        queued = self._queued.pop([recording_stem(self.prefix, k) for k in keys], operation)
+        if queued is None:
+            return None
+        replay.check(queued, live, self._ignore, service=keys[0], operation=operation,
+                     call=len(self._calls.find(model.service_model.service_name, operation)) + 1,
+                     label=self.label)
+        status, data = materialize(queued, model.output_shape)
+        self._log(model, context, _calls.QUEUED, queued.path)
+        return self._http_response(status, data), data
 
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
@@ -546,24 +598,30 @@ class Pill:
             path, file_format = os.fspath(found), os.path.splitext(found)[1].lstrip(".")
         else:
             path, file_format = os.fspath(found[0]), found[1]
-        if file_format == RecordFormat.PICKLE.value and self._record_format is not RecordFormat.PICKLE:
+        model, live = getattr(self._local, "call", None) or (None, None)
+        if model is not None and model.name != operation:
+            model = live = None  # a subclass asked for another operation
+        response = self._serve(store, path, file_format, service, operation, model, live,
+                               getattr(self._local, "number", 0))
+        self._local.served = path
+        return response
+
+    def _serve(self, store: RecordingStore, path: str, file_format: str, service: str, operation: str,
+               model: Any, live: Any, call: int) -> Tuple[FakeHttpResponse, Any]:
+        """The response the recording at ``path`` holds, checked against the call under ``match="verify"``."""
+        if file_format == "pickle" and self._record_format is not RecordFormat.PICKLE:
             raise PickleNotAllowedError(
                 "{} is a pickle file, and pickle files are loaded only when you choose "
                 "pickle, because loading one runs code. If you trust it, pass "
                 "record_format='pickle'.".format(path),
                 service=service, operation=operation, path=path)
         loaded = store.load_path(path, file_format)
-        model, live = getattr(self._local, "call", None) or (None, None)
-        if model is not None and model.name != operation:
-            model = live = None  # a subclass asked for another operation
         with self._lock:
             self._served.add(path)  # reached, even if the check below fails the call
         if self._match is Match.VERIFY and live is not None:
             replay.check(loaded, live, self._ignore, service=service, operation=operation,
-                         call=getattr(self._local, "number", 0), label=self.label)
-        shape = model.output_shape if self.legacy_types and model is not None else None
-        status, data = materialize(loaded, shape)
-        self._local.served = path
+                         call=call, label=self.label)
+        status, data = materialize(loaded, model.output_shape if self.legacy_types and model is not None else None)
         LOG.debug("replayed %s", path)
         return self._http_response(status, data), data
 
@@ -574,19 +632,15 @@ class Pill:
         ``FileNotFoundError``) when there is none."""
         store = self._attached()
         stem = recording_stem(self.prefix, service)
-        base = "{}.{}".format(stem, operation)
-        with self._lock:
-            call = self._index.get(base, 1)
-            self._index[base] = call + 1
+        call = self._next_call(stem, operation)
         self._local.number = call
-        order: Sequence[str] = ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
         model, live = getattr(self._local, "call", None) or (None, None)
         if self._match is Match.PARAMS and live is not None and model is not None and model.name == operation:
             with self._choose_lock:
                 try:
                     index = self._params_indexes.get((stem, operation))
                     if index is None:
-                        index = replay.ParamsIndex(store, stem, operation, order, self._ignore,
+                        index = replay.ParamsIndex(store, stem, operation, self._order(), self._ignore,
                                                    self.label, self.prefix)
                         self._params_indexes[(stem, operation)] = index
                     number, extension = index.choose(live, self._on_exhausted, call)
@@ -595,6 +649,22 @@ class Pill:
                         self._missing.append(missing.path)
                     raise
             return store.path(stem, operation, number, extension), extension
+        return self._numbered_file(store, stem, operation, call)
+
+    def _next_call(self, stem: str, operation: str) -> int:
+        """The number of this call of ``stem.operation``, counting from 1."""
+        key = stem + "." + operation  # placebo's key: subclasses read _index
+        with self._lock:
+            call = self._index.get(key, 1)
+            self._index[key] = call + 1
+        return call
+
+    def _order(self) -> Sequence[str]:
+        """The file formats playback reads, in order of preference."""
+        return ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
+
+    def _numbered_file(self, store: RecordingStore, stem: str, operation: str, call: int) -> Tuple[str, str]:
+        """``(path, format)`` of the recording for ``call``, with ``on_exhausted`` applied."""
         count = store.count(stem, operation)
         number = call
         extension = self._record_format.extension
@@ -612,10 +682,10 @@ class Pill:
                     self._missing.append(problem.path)
                 raise problem
         available = store.extensions(stem, operation, number)
-        chosen = next((e for e in order if e in available), None)
-        if chosen is None:
-            raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
-        return store.path(stem, operation, number, chosen), chosen
+        for chosen in self._order():
+            if chosen in available:
+                return store.path(stem, operation, number, chosen), chosen
+        raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
 
     @staticmethod
     def find_file_format(file_name: str) -> Tuple[Optional[str], Optional[str]]:

@@ -41,10 +41,12 @@ import io
 import json
 import pickle
 import re
+import threading
 from typing import Any, Dict, List, Optional, Tuple
 
 from botocore.response import StreamingBody
 
+from . import fresh
 from .checks import (
     Invalid,
     check_data,
@@ -239,7 +241,7 @@ class Loaded:
     """A recording file read into memory and checked, ready to be turned into fresh responses."""
 
     __slots__ = ("path", "extension", "raw", "status_code", "types", "legacy", "request", "accounts",
-                 "data_json", "decoder")
+                 "data_json", "decoder", "fast", "tree", "kept")
 
     def __init__(self, path: str, extension: str, raw: bytes):
         self.path = path
@@ -257,6 +259,12 @@ class Loaded:
         self.data_json = ""
         #: For a file holding literal ``__class__`` dicts, its decoder, built once.
         self.decoder: Optional[Decoder] = None
+        #: True when the fast path read the file (see :mod:`placebo_unittest.fresh`):
+        #: ``tree`` is then its decoded data until the first replay takes it, and
+        #: ``kept`` the copy later replays are made from, once there is one.
+        self.fast = False
+        self.tree: Any = None
+        self.kept: Optional[fresh.Kept] = None
 
 
 def loads(raw: bytes, path: str, extension: str) -> Loaded:
@@ -302,6 +310,52 @@ def _unpickle(raw: bytes) -> dict:
 
 def _load_json(loaded: Loaded) -> None:
     text = text_of(loaded.raw)
+    try:
+        _load_fast(loaded, text)
+        return
+    except fresh.Unusual:
+        loaded.request = loaded.accounts = loaded.types = None
+        loaded.legacy = False
+    _load_checked(loaded, text)
+
+
+def _load_fast(loaded: Loaded, text: str) -> None:
+    """Read, check and decode the file in one pass, keeping its bytes for later
+    replays; :class:`fresh.Unusual` sends it down the slow path."""
+    try:
+        document = fresh.parse(text)
+    except (ValueError, RecursionError) as exc:
+        raise fresh.Unusual from exc  # the slow path says exactly what is wrong
+    loaded.status_code = check_document(document, True)
+    section = document.get(SECTION)
+    entries: List[list] = []
+    if section is None:
+        loaded.legacy = True
+    else:
+        entries = check_section(section)
+        loaded.types = entries
+        _read_request(loaded, section)
+        if _holds_datetime(loaded.request):
+            raise fresh.Unusual  # a literal datetime-shaped dict among the parameters
+    loaded.tree = fresh.apply_entries(document["data"], entries)
+    loaded.fast = True
+
+
+def _holds_datetime(value: Any) -> bool:
+    stack = [value]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            stack.extend(node.values())
+        elif type(node) is list:
+            stack.extend(node)
+        elif type(node) is _dt.datetime:
+            return True
+    return False
+
+
+def _load_checked(loaded: Loaded, text: str) -> None:
+    """The slow path: every value checked, with a precise message for each problem."""
     try:
         document = json.loads(text)
     except json.JSONDecodeError as exc:
@@ -359,6 +413,8 @@ def materialize(loaded: Loaded, output_shape: Any = None) -> Tuple[int, Any]:
     """A fresh ``(status_code, data)`` for one replay: new dicts, lists and bodies.
 
     :func:`loads` checked the file, so this only decodes it."""
+    if loaded.fast:
+        return loaded.status_code, _fresh_tree(loaded, output_shape)
     if loaded.extension == "pickle":
         try:
             document = _unpickle(loaded.raw)
@@ -377,6 +433,37 @@ def materialize(loaded: Loaded, output_shape: Any = None) -> Tuple[int, Any]:
         raise CorruptRecordingError(loaded.path, "its data can't be decoded ({}: {})".format(
             named(exc), exc)) from exc
     return loaded.status_code, data
+
+
+_handover = threading.Lock()
+
+
+def _fresh_tree(loaded: Loaded, output_shape: Any) -> Any:
+    """The first replay takes the tree the file was read into; the second
+    decodes the file again and keeps a copy; later ones build from that copy."""
+    kept = loaded.kept
+    try:
+        if kept is not None:
+            tree = kept()
+        else:
+            with _handover:
+                tree, loaded.tree = loaded.tree, None
+                kept = loaded.kept
+            if tree is None and kept is not None:
+                tree = kept()
+            elif tree is None:
+                tree = fresh.apply_entries(fresh.parse(text_of(loaded.raw))["data"], loaded.types or [])
+                kept = fresh.snapshot(tree, len(loaded.raw))
+                if kept is not None:
+                    with _handover:
+                        loaded.kept, loaded.raw = kept, b""
+        if loaded.legacy and output_shape is not None:
+            tree = _legacy(tree, output_shape)
+    except (fresh.Unusual, Invalid, LookupError, TypeError, ValueError, AttributeError, OverflowError,
+            RecursionError, pickle.UnpicklingError) as exc:
+        raise CorruptRecordingError(loaded.path, "its data can't be decoded ({}: {})".format(
+            named(exc), exc)) from exc
+    return tree
 
 
 def _legacy(value: Any, shape: Any) -> Any:

@@ -82,11 +82,31 @@ def round_trip_both_formats(description, status_code=200):
         loaded, (status, data) = replay(raw, extension)
         assert type(status) is int and status == status_code
         assert_exact(data, description)
-        # Each replay is a new copy, just as exact.
-        status, again = materialize(loaded)
-        if isinstance(description, (dict, list)):
-            assert again is not data
-        assert_exact(again, description)
+        # Each replay is a new copy, just as exact: the second decodes the file
+        # again and keeps a copy, the later ones are built from that copy.
+        spoil(data)
+        earlier = [data]
+        for _ in range(3):
+            status, again = materialize(loaded)
+            assert type(status) is int and status == status_code
+            if isinstance(description, (dict, list)):
+                assert all(again is not other for other in earlier)
+            assert_exact(again, description)
+            spoil(again)  # what a caller does to its copy never reaches the next one
+            earlier.append(again)
+
+
+def spoil(tree):
+    """Change every dict and list in ``tree``, as careless code might."""
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            stack.extend(node.values())
+            node["spoiled by the caller"] = True
+        elif type(node) is list:
+            stack.extend(node)
+            node.append("spoiled by the caller")
 
 
 # -- property tests -------------------------------------------------------------

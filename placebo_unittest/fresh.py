@@ -1,0 +1,253 @@
+"""Fresh responses from a recording read once: the fast path of every replay.
+
+A recording file is read and checked once (:func:`placebo_unittest.serializer.loads`).
+Each replay must then hand the caller objects nobody else holds, because
+botocore's handlers and the test itself may change them. This module makes
+that cheap:
+
+* :func:`parse` reads a file's JSON and turns its datetime tags into
+  datetimes in the same pass (the json module calls a small hook per object),
+  with the cyclic garbage collector paused while the tree is built;
+* :func:`snapshot` keeps a decoded tree in memory, as a compiled function
+  (small trees) or pickle bytes (large ones) made here from values this
+  module decoded itself, never from a file; calling the :class:`Kept` it
+  returns builds a new tree per replay, again with the collector paused
+  when the tree is large.
+
+Anything unusual (bodies, literal ``__class__`` dicts, a damaged tag, an entry
+that doesn't fit) makes :func:`parse` raise :class:`Unusual`; the caller then
+takes the slow, fully checked path, which also gives the precise error.
+
+Why pause the collector: building a large response allocates tens of
+thousands of dicts and lists, and each few hundred of them start a collection
+that scans every object alive, botocore's service models included. With the
+collector paused the same tree builds in about a quarter of the time. The
+pause is counted, so nested or concurrent pauses end correctly, and a
+collector the program turned off itself is left off.
+"""
+from __future__ import annotations
+
+import ast
+import contextlib
+import copyreg
+import datetime as _dt
+import functools
+import gc
+import io
+import json
+import pickle
+import threading
+from typing import Any, Callable, Dict, Iterator, List, Optional
+
+from dateutil.tz import tzutc
+
+from .codec import DATETIME_FIELDS, UTC_ZONE, convert
+
+__all__ = ["Unusual", "Kept", "gc_paused", "parse", "apply_entries", "snapshot", "PAUSE_FROM", "COMPILE_BELOW"]
+
+
+class Unusual(Exception):
+    """The file needs the slow path: it has a value the fast path doesn't decode."""
+
+
+# -- the garbage collector's pause -----------------------------------------------------
+
+_pause_lock = threading.Lock()
+_pauses = 0
+_we_disabled = False
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Pause the cyclic garbage collector while building a tree of new objects."""
+    global _pauses, _we_disabled
+    with _pause_lock:
+        if _pauses == 0:
+            _we_disabled = gc.isenabled()
+            if _we_disabled:
+                gc.disable()
+        _pauses += 1
+    try:
+        yield
+    finally:
+        with _pause_lock:
+            _pauses -= 1
+            if _pauses == 0 and _we_disabled:
+                _we_disabled = False
+                gc.enable()
+
+
+# -- reading ---------------------------------------------------------------------------
+
+_YEAR, _MONTH, _DAY, _HOUR, _MINUTE, _SECOND, _MICRO = DATETIME_FIELDS
+_PLAIN_KEYS = frozenset(("__class__",) + DATETIME_FIELDS)
+_MODULE_KEYS = _PLAIN_KEYS | {"__module__"}
+
+
+def _hook(obj: dict) -> Any:
+    if "__class__" not in obj:
+        return obj
+    if obj["__class__"] != "datetime" or len(obj) not in (8, 9):
+        raise Unusual
+    keys = obj.keys()
+    if not (keys == _PLAIN_KEYS or (keys == _MODULE_KEYS and type(obj["__module__"]) is str)):
+        raise Unusual
+    fields = (obj[_YEAR], obj[_MONTH], obj[_DAY], obj[_HOUR], obj[_MINUTE], obj[_SECOND], obj[_MICRO])
+    for field in fields:
+        if type(field) is not int:
+            raise Unusual
+    try:
+        return _dt.datetime(*fields, tzinfo=UTC_ZONE)
+    except (ValueError, OverflowError) as exc:
+        raise Unusual from exc
+
+
+#: Below this many bytes a tree is built too quickly for the pause to pay.
+PAUSE_FROM = 32 * 1024
+
+
+def parse(text: str) -> Any:
+    """``text`` as JSON, with its datetime tags already datetimes.
+
+    Raises :class:`Unusual` for any other tag or a tag that isn't exactly
+    right, and lets the json module's own errors through."""
+    if len(text) < PAUSE_FROM:
+        return json.loads(text, object_hook=_hook)
+    with gc_paused():
+        return json.loads(text, object_hook=_hook)
+
+
+def apply_entries(data: Any, entries: List[list]) -> Any:
+    """``data`` with the section's ``types`` entries applied (each checked
+    against its value on the way). Raises :class:`Unusual` on anything the
+    slow path should explain, such as a literal ``__class__`` dict."""
+    for path, kind, argument in entries:
+        if kind == "dict":
+            raise Unusual
+        parent: Any = None
+        node = data
+        for step in path:
+            parent = node
+            if type(node) is dict and type(step) is str and step in node:
+                node = node[step]
+            elif type(node) is list and type(step) is int and step < len(node):
+                node = node[step]
+            else:
+                raise Unusual
+        if kind in ("bytes", "str"):
+            if type(node) is not str or (kind == "str" and argument[-1] >= len(node)):
+                raise Unusual
+        elif type(node) is not _dt.datetime:
+            raise Unusual
+        try:
+            value = convert(node, kind, argument)
+        except (ValueError, OverflowError, TypeError) as exc:  # binascii.Error is a ValueError
+            raise Unusual from exc
+        if parent is None:
+            data = value
+        else:
+            parent[path[-1]] = value
+    return data
+
+
+# -- copies ------------------------------------------------------------------------------
+
+def _same_utc() -> tzutc:
+    return UTC_ZONE
+
+
+def _reduce_utc(zone: tzutc) -> Any:
+    return _same_utc, ()
+
+
+_DISPATCH = copyreg.dispatch_table.copy()
+_DISPATCH[tzutc] = _reduce_utc
+
+
+class Kept:
+    """A decoded tree, kept in the form new copies are built from fastest.
+
+    Calling it builds a new tree, equal to the kept one and sharing nothing
+    mutable with it. A small tree is kept as a function compiled from a
+    syntax tree made here (never from text): its strings and numbers are the
+    function's constants, its datetimes names bound to the decoded datetimes
+    (immutable, so every copy may share them), and each call builds new dicts
+    and lists around them. A large tree, whose function would take too long
+    to compile, is kept as pickle bytes.
+    """
+
+    __slots__ = ("build", "size")
+
+    def __init__(self, build: Callable[[], Any], size: int):
+        #: Makes one new tree.
+        self.build = build
+        #: The size in bytes of the file the tree was read from.
+        self.size = size
+
+    def __call__(self) -> Any:
+        return self.build()
+
+
+#: Recordings smaller than this many bytes are kept as compiled functions.
+COMPILE_BELOW = 32 * 1024
+
+
+def snapshot(tree: Any, size: int) -> Optional[Kept]:
+    """``tree``, whose file held ``size`` bytes, kept for new copies, or None
+    when it holds something that can't be kept."""
+    if size < COMPILE_BELOW:
+        names: Dict[str, Any] = {"__builtins__": {}}
+        try:
+            function = ast.Lambda(args=_NO_ARGUMENTS, body=_expression(tree, names))
+            code = compile(ast.fix_missing_locations(ast.Expression(function)),
+                           "<placebo_unittest recording>", "eval")
+            return Kept(eval(code, names), size)  # noqa: S307 - compiled above from constants only
+        except (RecursionError, MemoryError, SyntaxError, ValueError, TypeError):
+            pass  # nested too deeply to compile: pickle it
+    pickled = _pickled(tree)
+    if pickled is None:
+        return None
+    return Kept(functools.partial(_unpickle if size < PAUSE_FROM else _unpickle_paused, pickled), size)
+
+
+_NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
+                              kwarg=None, defaults=[])
+
+
+def _unpickle(pickled: bytes) -> Any:
+    return pickle.loads(pickled)  # noqa: S301 - bytes this process made itself, never read from a file
+
+
+def _unpickle_paused(pickled: bytes) -> Any:
+    with gc_paused():
+        return pickle.loads(pickled)  # noqa: S301 - as above
+
+
+def _expression(node: Any, names: Dict[str, Any]) -> ast.expr:
+    kind = type(node)
+    if kind is dict:
+        return ast.Dict(keys=[ast.Constant(key) for key in node],
+                        values=[_expression(value, names) for value in node.values()])
+    if kind is list:
+        return ast.List(elts=[_expression(value, names) for value in node], ctx=ast.Load())
+    if kind in _CONSTANTS:
+        return ast.Constant(node)
+    name = "_{}".format(len(names))  # a datetime, or any other value: shared by every copy
+    if kind is not _dt.datetime:
+        raise TypeError("{} is not immutable".format(kind.__name__))
+    names[name] = node
+    return ast.Name(id=name, ctx=ast.Load())
+
+
+_CONSTANTS = frozenset((str, int, float, bool, bytes, type(None)))
+
+
+def _pickled(tree: Any) -> Optional[bytes]:
+    buffer = io.BytesIO()
+    pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
+    pickler.dispatch_table = _DISPATCH  # datetimes in UTC get back the very same zone
+    try:
+        pickler.dump(tree)
+    except (pickle.PicklingError, TypeError, AttributeError, RecursionError, ValueError):
+        return None
+    return buffer.getvalue()
