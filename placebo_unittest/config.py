@@ -105,12 +105,14 @@ class Settings:
     match: Optional[Match] = None
     #: The size limit on recording files that playback reads, in MiB.
     max_recording_mb: Optional[float] = None
+    #: Whether test sessions freeze the garbage collector's view of shared models.
+    gc_freeze: Optional[bool] = None
 
 
 def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
-    ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB`` and
-    ``AWS_DEFAULT_REGION``.
+    ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB``,
+    ``PLACEBO_GC_FREEZE`` and ``AWS_DEFAULT_REGION``.
 
     Empty values count as unset. Invalid values raise
     :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
@@ -125,6 +127,7 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     record_format = get("PLACEBO_FORMAT")
     match = get("PLACEBO_MATCH")
     max_recording_mb = get("PLACEBO_MAX_RECORDING_MB")
+    gc_freeze = get("PLACEBO_GC_FREEZE")
     return Settings(
         mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
         directory=get("PLACEBO_DIR"),
@@ -137,7 +140,19 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
         max_recording_mb=_size_limit(max_recording_mb, "PLACEBO_MAX_RECORDING_MB")
         if max_recording_mb
         else None,
+        gc_freeze=_switch(gc_freeze, "PLACEBO_GC_FREEZE") if gc_freeze else None,
     )
+
+
+_SWITCH = {"1": True, "on": True, "true": True, "yes": True, "0": False, "off": False, "false": False, "no": False}
+
+
+def _switch(text: str, name: str) -> bool:
+    """On or off: ``1``, ``on``, ``true``, ``yes`` or ``0``, ``off``, ``false``, ``no``."""
+    value = _SWITCH.get(text.lower())
+    if value is None:
+        raise ConfigurationError(name, text, ("1", "0"), "(on, true and yes also mean 1; off, false and no mean 0)")
+    return value
 
 
 def _size_limit(text: str, name: str) -> float:

@@ -8,24 +8,43 @@ session. :func:`new_session` shares what never changes: one data loader
 prepared copy of the built-in handlers (each session gets its own copy, so a
 handler one test registers never reaches another). Credentials, config,
 clients and every handler added later stay the session's own.
+
+Making a client also builds a class with one method per operation (about
+600 for EC2), which costs more than the rest of the client. For sessions
+sharing the loader, those methods are built once per service and process,
+and each client still gets a class of its own, made through the session's
+own ``creating-client-class`` event from a copy of them: what one test's
+handlers add to its client class never reaches another test's. The shared
+methods hold nothing of any test: their documentation is generated through
+a private copy of botocore's built-in handlers.
+
+The shared models are hundreds of thousands of Python objects, and each
+full pass of the cyclic garbage collector walks all of them again, several
+times a test, since making a session and a client allocates a lot. So when a
+test session is made after new models were loaded, the collector first
+collects, then freezes (:func:`gc.freeze`) what is alive: the models, modules
+and other long-lived objects, which it then leaves out of its passes. Objects
+made later are collected as usual; ``PLACEBO_GC_FREEZE=0`` turns this off.
 """
 from __future__ import annotations
 
 import contextlib
 import copy
+import gc
 import os
 import threading
 import time as _time
 import types
-from typing import Any, Dict, Iterator, Optional
+from typing import Any, Callable, Dict, Iterator, Optional, Tuple
 
 import boto3
+import botocore.client
 import botocore.session
 import botocore.waiter
 from botocore import handlers
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 
-from .config import Mode
+from .config import Mode, read_env
 from .models import loader
 
 __all__ = ["FAKE_CREDENTIALS", "new_session", "botocore_session", "default_session", "no_waiter_delays"]
@@ -68,13 +87,63 @@ def _builtin_events() -> HierarchicalEmitter:
         return copy.copy(_builtin_handlers)
 
 
+_methods_lock = threading.Lock()
+_methods: Dict[Tuple[str, int], Tuple[Any, Dict[str, Any]]] = {}
+_create_methods: Optional[Callable[[Any, Any], Dict[str, Any]]] = None
+
+
+def _share_client_methods() -> None:
+    """Build each service's client methods once for sessions that share the
+    loader (see the module's docstring); other sessions are left alone."""
+    global _create_methods
+    with _methods_lock:
+        if _create_methods is not None:
+            return
+        _create_methods = original = botocore.client.ClientCreator._create_methods
+
+    def create_methods(creator: Any, service_model: Any) -> Dict[str, Any]:
+        if getattr(creator, "_loader", None) is not loader():
+            return original(creator, service_model)
+        description = service_model._service_description  # the loader's dict: one per service and version
+        key = (service_model.service_name, id(description))
+        with _methods_lock:
+            known = _methods.get(key)
+        if known is None or known[0] is not description:
+            private = copy.copy(creator)
+            private._event_emitter = EventAliaser(_builtin_events())  # docs, not any test's handlers
+            known = (description, original(private, service_model))
+            with _methods_lock:
+                _methods[key] = known
+        return dict(known[1])
+
+    botocore.client.ClientCreator._create_methods = create_methods
+
+
 def botocore_session(session_vars: Optional[Dict[str, Any]] = None) -> botocore.session.Session:
     """A new botocore session that shares the loader and starts from a copy
     of the built-in handlers (see the module's docstring)."""
+    _share_client_methods()
     core = botocore.session.Session(session_vars=session_vars, event_hooks=_builtin_events(),
                                     include_builtin_handlers=False)
     core.register_component("data_loader", loader())
     return core
+
+
+_freeze_lock = threading.Lock()
+_frozen_at = 0  # how many files the shared loader held when the collector last froze
+
+
+def _freeze_shared() -> None:
+    """Freeze the collector's view of newly loaded models (see the module's docstring)."""
+    global _frozen_at
+    held = len(getattr(loader(), "_cache", ()))
+    if held == _frozen_at or read_env().gc_freeze is False:
+        return
+    with _freeze_lock:
+        if held != _frozen_at:
+            gc.collect()
+            gc.freeze()
+            _frozen_at = held
 
 
 def new_session(mode: Mode, region: str, profile: Optional[str] = None) -> boto3.Session:
@@ -83,6 +152,7 @@ def new_session(mode: Mode, region: str, profile: Optional[str] = None) -> boto3
     In playback it has fixed fake credentials and no profile; in record and
     live modes it finds credentials the usual way, from ``profile`` if given.
     """
+    _freeze_shared()
     if mode is Mode.PLAYBACK:
         # No profile, no config or credentials files: AWS_PROFILE naming a
         # profile this machine lacks must not break replay.

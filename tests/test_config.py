@@ -10,7 +10,8 @@ from placebo_unittest.errors import ConfigurationError, PlaceboError, UnknownFor
 
 from unit_helpers import fast_session
 
-VARIABLES = ("PLACEBO_MODE", "PLACEBO_DIR", "PLACEBO_FORMAT", "PLACEBO_PROFILE", "AWS_DEFAULT_REGION")
+VARIABLES = ("PLACEBO_MODE", "PLACEBO_DIR", "PLACEBO_FORMAT", "PLACEBO_PROFILE", "AWS_DEFAULT_REGION",
+             "PLACEBO_MATCH", "PLACEBO_MAX_RECORDING_MB", "PLACEBO_GC_FREEZE")
 
 
 @pytest.fixture(autouse=True)
@@ -141,3 +142,20 @@ def test_a_wrong_variable_fails_at_once(tmp_path, monkeypatch):
         placebo_unittest.attach(fast_session())
     assert "PLACEBO_MODE" in str(caught.value)
     assert os.listdir(str(tmp_path)) == []
+
+
+@pytest.mark.parametrize("text, value", [
+    ("1", True), ("on", True), ("TRUE", True), ("yes", True), ("0", False), ("off", False), ("False", False),
+    ("no", False), (" 0\n", False),
+])
+def test_gc_freeze_is_a_switch(text, value):
+    assert read_env({"PLACEBO_GC_FREEZE": text}).gc_freeze is value
+
+
+@pytest.mark.parametrize("value", ["2", "maybe", "disabled"])
+def test_a_wrong_gc_freeze_names_the_variable_and_the_valid_values(value):
+    with pytest.raises(ConfigurationError) as raised:
+        read_env({"PLACEBO_GC_FREEZE": value})
+    assert isinstance(raised.value, PlaceboError)
+    message = str(raised.value)
+    assert "PLACEBO_GC_FREEZE" in message and repr(value) in message and "'1', '0'" in message

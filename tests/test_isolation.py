@@ -5,7 +5,12 @@ its built-in event handlers (see placebo_unittest.session). These tests show
 that nothing a test does to its session, its clients or its credentials
 reaches the next test.
 """
+import os
+import subprocess
+import sys
+
 import boto3
+import pytest
 import botocore.config
 
 from placebo_unittest import PlaceboTestCase
@@ -74,3 +79,72 @@ def test_sessions_share_the_loader_but_not_handlers_or_credentials():
     first._session.set_credentials("AKIAONLYTHEFIRST0000", "only-the-first")
     assert second.get_credentials().access_key == FAKE_CREDENTIALS["aws_access_key_id"]
     assert (first.region_name, second.region_name) == ("us-east-1", "eu-west-1")
+
+
+class _Extra:
+    def only_in_the_first_test(self):
+        return "first"
+
+
+def test_client_classes_are_each_sessions_own():
+    """Client methods are built once per service; each client still gets a
+    class of its own, shaped by its own session's handlers."""
+    first, second = new_session(Mode.PLAYBACK, "us-east-1"), new_session(Mode.PLAYBACK, "us-east-1")
+
+    def add_to_the_class(class_attributes, base_classes, **kwargs):
+        class_attributes["marked_by_the_first_test"] = True
+        class_attributes["describe_addresses"] = lambda self, **kwargs: "replaced in the first test"
+        base_classes.insert(0, _Extra)
+
+    first.events.register("creating-client-class.ec2", add_to_the_class)
+    changed, plain = first.client("ec2"), second.client("ec2")
+    assert type(changed) is not type(plain)
+    assert changed.marked_by_the_first_test and changed.only_in_the_first_test() == "first"
+    assert changed.describe_addresses() == "replaced in the first test"
+    assert not hasattr(plain, "marked_by_the_first_test") and not isinstance(plain, _Extra)
+    assert plain.describe_addresses.__name__ == "describe_addresses"
+    # A third session, made after the first changed its class, gets the plain methods too.
+    third = new_session(Mode.PLAYBACK, "us-east-1").client("ec2")
+    assert not hasattr(third, "marked_by_the_first_test")
+    assert type(third).describe_addresses is type(plain).describe_addresses
+    # The shared methods' documentation is generated, from the model, for any session.
+    assert "DescribeAddresses" in str(type(third).describe_addresses.__doc__) or \
+        "Elastic IP" in str(type(third).describe_addresses.__doc__)
+
+
+def test_sessions_made_elsewhere_build_their_own_client_methods():
+    import botocore.session
+
+    ours = new_session(Mode.PLAYBACK, "us-east-1").client("ec2")
+    theirs = boto3.Session(botocore_session=botocore.session.Session(), region_name="us-east-1",
+                           **FAKE_CREDENTIALS).client("ec2")
+    assert type(theirs).describe_addresses is not type(ours).describe_addresses
+
+
+FREEZE_PROBE = """
+import gc
+from placebo_unittest.config import Mode
+from placebo_unittest.session import new_session
+new_session(Mode.PLAYBACK, "us-east-1").client("sqs")  # loads the sqs model
+before = gc.get_freeze_count()
+new_session(Mode.PLAYBACK, "us-east-1")  # the next session freezes what is loaded
+after = gc.get_freeze_count()
+new_session(Mode.PLAYBACK, "us-east-1")  # nothing new loaded: nothing more frozen
+print(before, after, gc.get_freeze_count(), gc.isenabled())
+"""
+
+
+@pytest.mark.parametrize("setting", [None, "0"])
+def test_sessions_freeze_the_collectors_view_of_new_models_unless_told_not_to(setting):
+    env = {k: v for k, v in os.environ.items() if k != "PLACEBO_GC_FREEZE"}
+    if setting is not None:
+        env["PLACEBO_GC_FREEZE"] = setting
+    done = subprocess.run([sys.executable, "-c", FREEZE_PROBE], env=env, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    before, after, later, enabled = done.stdout.split()
+    assert enabled == "True"
+    if setting == "0":
+        assert (before, after, later) == ("0", "0", "0")
+    else:
+        assert int(after) > int(before) and later == after
