@@ -31,7 +31,14 @@ setup(
         "boto3>=1.26",
         "botocore>=1.29",
         "parameterized>=0.9",
+        "click>=8.1",
     ],
+    entry_points={
+        "console_scripts": [
+            "placebo-unittest = placebo_unittest.cli:main",
+        ],
+        "pytest11": ["placebo_unittest = placebo_unittest.pytest_plugin"],
+    },
     extras_require={
         "test": [
             "moto[server]>=5.0",

@@ -1,0 +1,391 @@
+"""``placebo-unittest``: list, check, redact and convert recordings on disk.
+
+The command line over :mod:`placebo_unittest.inventory`; this module only
+parses arguments and prints. Every subcommand takes paths (files or
+directories, searched recursively; the current directory by default) and
+``--json``, which prints one JSON document on standard output instead of
+text. A progress bar is shown on standard error when it is a terminal and
+there are many files.
+
+.. code-block:: console
+
+    placebo-unittest list tests/placebo
+    placebo-unittest check tests/          # exit status 1 when anything is wrong
+    placebo-unittest redact --dry-run tests/placebo
+    placebo-unittest convert tests/placebo
+
+Exit status: 0 when all is well, 1 when ``check`` found problems or a file
+couldn't be redacted or converted, 2 for a wrong argument.
+
+``python -m placebo_unittest`` is something else: the test runner (see
+:mod:`placebo_unittest.runner`). This module runs as
+``python -m placebo_unittest.cli``.
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
+
+import click
+
+from . import __version__, inventory
+from .inventory import FileInfo, Outcome, Problem, RecordingDir, RecordingFile
+from .redaction import Redactor
+
+__all__ = ["cli", "main", "PROGRESS_THRESHOLD"]
+
+#: The number of files from which a progress bar is shown (on a terminal only).
+PROGRESS_THRESHOLD = 100
+
+T = TypeVar("T")
+
+_PATHS_HELP = "Files or directories to look in (directories are searched recursively). Default: '.'."
+
+
+@contextlib.contextmanager
+def _progress(items: Sequence[T], label: str) -> Iterator[Sequence[T]]:
+    """``items``, behind a progress bar on standard error when it is a
+    terminal and there are at least :data:`PROGRESS_THRESHOLD` of them."""
+    if len(items) >= PROGRESS_THRESHOLD and sys.stderr.isatty():
+        with click.progressbar(items, label=label, file=sys.stderr) as bar:
+            yield bar  # type: ignore[misc]  # a ProgressBar iterates like the sequence
+    else:
+        yield items
+
+
+def _find(paths: Tuple[str, ...]) -> List[RecordingDir]:
+    try:
+        return inventory.find_recording_dirs(paths or (".",))
+    except (OSError, ValueError) as exc:
+        raise click.UsageError(str(exc)) from exc
+
+
+def _files(directories: Sequence[RecordingDir]) -> List[RecordingFile]:
+    return [item for directory in directories for item in directory.files]
+
+
+def _emit_json(document: Any) -> None:
+    click.echo(json.dumps(document, indent=2, sort_keys=False))
+
+
+def _size(count: int) -> str:
+    """``812 B``, ``3.2 KiB``, ``1.1 MiB``."""
+    size = float(count)
+    for unit in ("B", "KiB", "MiB"):
+        if size < 1024 or unit == "MiB":
+            return "{} {}".format(int(size) if unit == "B" else "{:.1f}".format(size), unit)
+        size /= 1024
+    return "{} B".format(count)  # not reached
+
+
+def _plural(count: int, word: str, plural: str = "") -> str:
+    """``1 file``, ``2 files``; ``plural`` for words that don't just take an s."""
+    return "{} {}".format(count, word if count == 1 else plural or word + "s")
+
+
+def _load_redactors(specs: Sequence[str]) -> List[Redactor]:
+    redactors = []
+    for spec in specs:
+        try:
+            redactors.append(inventory.load_redactor(spec))
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="'--redactor'") from exc
+    return redactors
+
+
+_JSON_OPTION = click.option(
+    "--json", "as_json", is_flag=True,
+    help="Print one machine-readable JSON document on standard output instead of text.")
+_PATHS_ARGUMENT = click.argument(
+    "paths", nargs=-1, type=click.Path(exists=True, file_okay=True, dir_okay=True, path_type=str))
+_REDACTOR_OPTION = click.option(
+    "--redactor", "redactor_specs", multiple=True, metavar="SPEC",
+    help="A redactor to apply besides the defaults; repeatable. Either a built-in's name "
+         "(sensitive_members, credentials, response_metadata, access_key_ids, credential_fields) "
+         "or module:callable naming a callable (service, operation, data) -> data, as the Pill's "
+         "redact option accepts; the module is looked for in the current directory first.")
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="placebo-unittest")
+def cli() -> None:
+    """List, check, redact and convert placebo_unittest recordings.
+
+    Recordings are the files a Pill writes, one per call,
+    [prefix.]<service>.<Operation>_<N>.json (or .pickle), in one directory
+    per test. Each subcommand takes files or directories (searched
+    recursively; default: the current directory) and --json for
+    machine-readable output.
+
+    To run a test suite in playback or record mode, use
+    'python -m placebo_unittest' instead.
+    """
+
+
+# -- list ------------------------------------------------------------------------------
+
+def _form_label(form: str, count: int, several: bool) -> str:
+    label = {"current": "json", "placebo": "json (placebo form)",
+             "cloud-custodian": "json (cloud-custodian form)", "pickle": "pickle",
+             "unreadable": "unreadable"}.get(form, form)
+    return "{} {}".format(count, label) if several else label
+
+
+@cli.command("list")
+@_PATHS_ARGUMENT
+@_JSON_OPTION
+def list_command(paths: Tuple[str, ...], as_json: bool) -> None:
+    """Show the recordings in each test directory.
+
+    For each directory: its services, and for each operation how many calls
+    are recorded, their size, and their format: json in the current form,
+    json in the form placebo or cloud-custodian wrote, or pickle. Pickle
+    files are not loaded.
+    """
+    directories = _find(paths)
+    files = _files(directories)
+    infos: Dict[str, FileInfo] = {}
+    with _progress(files, "Reading recordings") as items:
+        for item in items:
+            infos[item.path] = inventory.describe_file(item)
+    report: List[Dict[str, Any]] = []
+    totals: Dict[str, Any] = {"directories": len(directories), "recordings": 0, "calls": 0,
+                              "size": 0, "formats": {}, "forms": {}}
+    for directory in directories:
+        described = [infos[item.path] for item in directory.files]
+        operations = inventory.summarize(described)
+        calls = sum(op.calls for op in operations)
+        entry: Dict[str, Any] = {
+            "path": directory.path,
+            "complete": directory.complete,
+            "recordings": len(directory.files),
+            "calls": calls,
+            "size": directory.size(),
+            "services": sorted({op.service for op in operations}),
+            "operations": [op.as_dict() for op in operations],
+            "files": [info.as_dict() for info in described],
+        }
+        report.append(entry)
+        totals["recordings"] += len(directory.files)
+        totals["calls"] += calls
+        totals["size"] += directory.size()
+        for info in described:
+            totals["formats"][info.format] = totals["formats"].get(info.format, 0) + 1
+            totals["forms"][info.form] = totals["forms"].get(info.form, 0) + 1
+    if as_json:
+        _emit_json({"directories": report, "totals": totals})
+        return
+    if not directories:
+        click.echo("No recordings found in {}.".format(", ".join(paths or (".",))))
+        return
+    for entry, directory in zip(report, directories):
+        click.echo("{}  ({}, {}, {}; services: {})".format(
+            directory.path, _plural(entry["recordings"], "recording"), _plural(entry["calls"], "call"),
+            _size(entry["size"]), ", ".join(entry["services"])))
+        listed: List[Dict[str, Any]] = entry["operations"]
+        width = max(len("{}.{}".format(op["stem"], op["operation"])) for op in listed)
+        for op in listed:
+            forms = op["forms"]
+            label = ", ".join(_form_label(form, count, len(forms) > 1) for form, count in forms.items())
+            click.echo("  {:<{width}}  {:>9}  {:>9}  {}".format(
+                "{}.{}".format(op["stem"], op["operation"]), _plural(op["calls"], "call"),
+                _size(op["size"]), label, width=width))
+    click.echo("{}, {}, {}, {}.".format(
+        _plural(totals["directories"], "directory", "directories"),
+        _plural(totals["recordings"], "recording"), _plural(totals["calls"], "call"),
+        _size(totals["size"])))
+
+
+# -- check -----------------------------------------------------------------------------
+
+@cli.command("check")
+@_PATHS_ARGUMENT
+@click.option("--skip", "skipped", multiple=True, type=click.Choice(["pickle", "gap", "secret", "stale"]),
+              help="Leave out one kind of check; repeatable. Unreadable files are always reported.")
+@_REDACTOR_OPTION
+@_JSON_OPTION
+def check_command(paths: Tuple[str, ...], skipped: Tuple[str, ...], redactor_specs: Tuple[str, ...],
+                  as_json: bool) -> None:
+    """Find recordings that are broken, unsafe or out of date.
+
+    Every file is read as playback reads it, and these are reported, each
+    with the file and what to do:
+
+    \b
+    corrupt  a file that can't be read (truncated, not JSON, not a recording)
+    pickle   a .pickle file (a JSON pill never reads it; loading one can run code)
+    gap      numbers skipped (_1, _3 without _2): files after a gap never replay
+    secret   a value redaction would replace: a secret the model marks, a
+             credential member, an access key id (AKIA..., ASIA...)
+    stale    an operation, a key or a value type that botocore's model of the
+             operation no longer has
+
+    Exits with status 1 when anything is found, 0 when all is clean, so CI can
+    run it.
+    """
+    directories = _find(paths)
+    files = _files(directories)
+    redactors = inventory.detection_redactors() + _load_redactors(redactor_specs)
+    problems: List[Problem] = []
+    with _progress(files, "Checking recordings") as items:
+        for item in items:
+            problems.extend(inventory.check_file(
+                item, secrets="secret" not in skipped, stale="stale" not in skipped,
+                pickle="pickle" not in skipped, redactors=redactors))
+    if "gap" not in skipped:
+        for directory in directories:
+            problems.extend(inventory.numbering_gaps(directory))
+    problems.sort(key=lambda p: (p.path, inventory.PROBLEM_KINDS.index(p.kind)))
+    if as_json:
+        _emit_json({"ok": not problems, "checked": len(files), "directories": len(directories),
+                    "problems": [p.as_dict() for p in problems]})
+    else:
+        for problem in problems:
+            click.echo("{} [{}]".format(problem, problem.kind))
+        where = "{} in {}".format(_plural(len(files), "recording"),
+                                  _plural(len(directories), "directory", "directories"))
+        if problems:
+            click.echo("Checked {}: {} in {}.".format(
+                where, _plural(len(problems), "problem"), _plural(len({p.path for p in problems}), "file")))
+        else:
+            click.echo("Checked {}: no problems.".format(where))
+    if problems:
+        sys.exit(1)
+
+
+# -- redact ----------------------------------------------------------------------------
+
+def _outcome_line(outcome: Outcome, verb: str, would: str) -> Optional[str]:
+    if outcome.action in ("redacted", "converted"):
+        text = "{} {}".format(would if outcome.dry_run else verb, outcome.path)
+        if outcome.fields:
+            text += ": " + ", ".join(outcome.fields)
+        elif outcome.detail:
+            text += " ({})".format(outcome.detail)
+        if outcome.written and outcome.written != outcome.path:
+            text += " -> {}".format(outcome.written)
+        if outcome.removed:
+            text += "; {} {}".format("would remove" if outcome.dry_run else "removed", outcome.removed)
+        return text
+    if outcome.action == "skipped":
+        return "skipped {}: {}".format(outcome.path, outcome.detail)
+    if outcome.action == "failed":
+        return "FAILED {}: {}".format(outcome.path, outcome.detail)
+    return None
+
+
+def _finish(outcomes: List[Outcome], as_json: bool, dry_run: bool, done: str, nothing: str,
+            extra: Optional[Dict[str, Any]] = None) -> None:
+    counts = {action: sum(1 for o in outcomes if o.action == action)
+              for action in (done, "unchanged", "skipped", "failed")}
+    if as_json:
+        document: Dict[str, Any] = {"dry_run": dry_run, "counts": counts,
+                                    "files": [o.as_dict() for o in outcomes]}
+        document.update(extra or {})
+        _emit_json(document)
+    else:
+        for outcome in outcomes:
+            line = _outcome_line(outcome, done, "would be " + done if dry_run else done)
+            if line:
+                click.echo(line)
+        if not outcomes:
+            click.echo("No recordings found.")
+        elif not counts[done] and not counts["failed"]:
+            click.echo(nothing.format(_plural(len(outcomes), "file")))
+        else:
+            summary = ["{} {}".format(_plural(counts[done], "file"),
+                                      "would be " + done if dry_run else done)]
+            for action in ("unchanged", "skipped", "failed"):
+                if counts[action]:
+                    summary.append("{} {}".format(counts[action], action))
+            click.echo(", ".join(summary) + ("; nothing was written (dry run)." if dry_run else "."))
+    if counts["failed"]:
+        sys.exit(1)
+
+
+@cli.command("redact")
+@_PATHS_ARGUMENT
+@_REDACTOR_OPTION
+@click.option("--no-default-redactors", "no_defaults", is_flag=True,
+              help="Apply only the --redactor ones, not the defaults.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@_JSON_OPTION
+def redact_command(paths: Tuple[str, ...], redactor_specs: Tuple[str, ...], no_defaults: bool,
+                   dry_run: bool, as_json: bool) -> None:
+    """Remove secrets from recordings already written, in place.
+
+    Each JSON recording's response and stored request pass through the
+    redactors as a Pill's do while recording: by default the built-in ones
+    (sensitive_members and credentials), then access_key_ids (AKIA... and
+    ASIA... ids) and credential_fields (members named like a password, a
+    secret key or a session token), then any --redactor. A file is rewritten
+    atomically, and only if a value changed: running it twice changes nothing
+    the second time. Files keep their form (placebo's and cloud-custodian's
+    stay theirs). Pickle files are skipped: convert them first.
+    """
+    redactors = ([] if no_defaults else inventory.detection_redactors()) + _load_redactors(redactor_specs)
+    if not redactors:
+        raise click.UsageError("No redactors: --no-default-redactors needs at least one --redactor.")
+    directories = _find(paths)
+    files = _files(directories)
+    outcomes = []
+    with _progress(files, "Redacting recordings") as items:
+        for item in items:
+            outcomes.append(inventory.redact_file(item, redactors, dry_run=dry_run))
+    _finish(outcomes, as_json, dry_run, "redacted",
+            "Nothing to redact: {} checked, none changed.",
+            {"redactors": [_name(r) for r in redactors]})
+
+
+def _name(redactor: Redactor) -> str:
+    from .redaction import redactor_name
+
+    return redactor_name(redactor)
+
+
+# -- convert ---------------------------------------------------------------------------
+
+@cli.command("convert")
+@_PATHS_ARGUMENT
+@click.option("--keep-old", is_flag=True,
+              help="Keep each .pickle file beside the .json file written from it (by default it is "
+                   "removed once the .json file has been written and read back).")
+@click.option("--legacy-types/--no-legacy-types", default=True, show_default=True,
+              help="Give values in placebo and cloud-custodian files the types botocore's model says "
+                   "(base64 strings in blob members become bytes, timestamp strings datetimes), as "
+                   "a Pill with legacy_types=True replays them. Without it they keep the types "
+                   "placebo's reader gives.")
+@click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
+@_JSON_OPTION
+def convert_command(paths: Tuple[str, ...], keep_old: bool, legacy_types: bool, dry_run: bool,
+                    as_json: bool) -> None:
+    """Rewrite pickle, placebo and cloud-custodian recordings as current JSON.
+
+    A .pickle file becomes the .json file of the same name, holding the same
+    response with the same types; the .pickle file is removed once the new
+    file has been read back, unless --keep-old. Converting a pickle file
+    loads it, and loading a pickle can run code: convert only files you
+    trust. A JSON file written by placebo or cloud-custodian is rewritten in
+    place in the current form. Every file is written atomically; files
+    already in the current form are left alone.
+    """
+    directories = _find(paths)
+    files = _files(directories)
+    outcomes = []
+    with _progress(files, "Converting recordings") as items:
+        for item in items:
+            outcomes.append(inventory.convert_file(item, keep_old=keep_old, legacy_types=legacy_types,
+                                                   dry_run=dry_run))
+    _finish(outcomes, as_json, dry_run, "converted",
+            "Nothing to convert: {} already in the current form.")
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and exit."""
+    cli.main(args=list(argv) if argv is not None else None, prog_name="placebo-unittest")
+
+
+if __name__ == "__main__":
+    main()

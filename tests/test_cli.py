@@ -1,0 +1,699 @@
+"""``placebo-unittest``, the command line over recordings, run for real in a subprocess.
+
+Sample projects are built in tmp_path: recordings made against moto's server
+(the tests marked ``recording``), copies of the fixtures placebo and
+cloud-custodian wrote, and files written with the project's own serializer.
+The subprocess never opens a connection: the tool only reads and writes files.
+"""
+import datetime as dt
+import io
+import json
+import os
+import shutil
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+from botocore.response import StreamingBody
+
+import placebo_unittest
+from placebo_unittest.params import normalize
+from placebo_unittest.serializer import dumps, encode
+from recording_helpers import DEAD_ENDPOINT, assert_same, read_body
+from unit_helpers import fast_session, offline
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+LEGACY = os.path.join(HERE, "fixtures", "legacy")
+PACKAGE_ROOT = str(Path(placebo_unittest.__file__).resolve().parents[1])
+SCRIPT = os.path.join(os.path.dirname(sys.executable), "placebo-unittest")
+ACCOUNT = "123456789012"
+KEY_ID = "ASIAQWERTYUIOPASDFGH"
+SECRET_KEY = "wJalrXUtnFEMI/K7MDENG/bPxRfiCYzEXAMPLEKEY"
+TOKEN = "FwoGZXIvYXdzEJr//////////wEaDLongSessionToken"
+
+
+@pytest.fixture(autouse=True)
+def clean_env(clean_placebo_env):
+    """No PLACEBO_* variable leaks into the replays made here."""
+
+
+def run(tmp_path, *args, cwd=None, module=False):
+    """Run the tool (the installed script, or ``python -m placebo_unittest.cli``)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLACEBO_", "AWS_"))}
+    env.update(PYTHONPATH=PACKAGE_ROOT, PYTHONDONTWRITEBYTECODE="1", PYTHONWARNINGS="error",
+               AWS_CONFIG_FILE=str(tmp_path / "aws-config"),
+               AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "aws-credentials"))
+    if module or not os.path.exists(SCRIPT):
+        command = [sys.executable, "-m", "placebo_unittest.cli", *args]
+    else:
+        command = [SCRIPT, *args]
+    return subprocess.run(command, cwd=str(cwd or tmp_path), env=env, capture_output=True, text=True,
+                          timeout=120)
+
+
+def run_json(tmp_path, *args, **kwargs):
+    done = run(tmp_path, *args, "--json", **kwargs)
+    assert done.returncode in (0, 1), done.stderr
+    return done.returncode, json.loads(done.stdout)
+
+
+def write(directory, name, data, status=200, record_format="json", request=None):
+    """Write a recording with the project's own serializer."""
+    os.makedirs(str(directory), exist_ok=True)
+    recording = encode(data, status)
+    recording.request = request
+    path = os.path.join(str(directory), name)
+    with open(path, "wb") as handle:
+        handle.write(dumps(recording, record_format))
+    return path
+
+
+def snapshot(root):
+    """Every file under ``root`` and its bytes."""
+    files = {}
+    for folder, _dirs, names in os.walk(str(root)):
+        for name in names:
+            path = os.path.join(folder, name)
+            with open(path, "rb") as handle:
+                files[os.path.relpath(path, str(root))] = handle.read()
+    return files
+
+
+def clean_project(root):
+    """Two test directories of current-form recordings that pass every check."""
+    first = root / "placebo" / "QueueTest.test_send"
+    write(first, "sqs.CreateQueue_1.json", {"QueueUrl": "http://localhost/{}/jobs".format(ACCOUNT)})
+    write(first, "sqs.ListQueues_1.json", {"QueueUrls": []})
+    write(first, "sqs.ListQueues_2.json", {"QueueUrls": ["http://localhost/{}/jobs".format(ACCOUNT)]})
+    second = root / "placebo" / "IdentityTest.test_who"
+    write(second, "sts.GetCallerIdentity_1.json",
+          {"Account": ACCOUNT, "UserId": "AIDAEXAMPLE", "Arn": "arn:aws:iam::{}:user/me".format(ACCOUNT)})
+    return first, second
+
+
+def assume_role_response():
+    return {
+        "Credentials": {"AccessKeyId": KEY_ID, "SecretAccessKey": SECRET_KEY, "SessionToken": TOKEN,
+                        "Expiration": dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)},
+        "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:me",
+                            "Arn": "arn:aws:sts::{}:assumed-role/r/me".format(ACCOUNT)},
+    }
+
+
+# -- the command itself ----------------------------------------------------------------------
+
+def test_help_names_every_subcommand(tmp_path):
+    done = run(tmp_path, "--help")
+    assert done.returncode == 0, done.stderr
+    for name in ("list", "check", "redact", "convert"):
+        assert name in done.stdout
+    module = run(tmp_path, "check", "--help", module=True)
+    assert module.returncode == 0 and "--json" in module.stdout and "stale" in module.stdout
+
+
+def test_a_file_not_named_like_a_recording_is_a_usage_error(tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    done = run(tmp_path, "list", "notes.txt")
+    assert done.returncode == 2
+    assert "notes.txt is not named like a recording" in done.stderr
+
+
+def test_an_unknown_redactor_is_a_usage_error(tmp_path):
+    clean_project(tmp_path)
+    for spec, words in (("nosuchmodule:scrub", "Can't import nosuchmodule"),
+                        ("no_such_builtin", "access_key_ids")):
+        done = run(tmp_path, "redact", "--redactor", spec)
+        assert done.returncode == 2, done.stdout + done.stderr
+        assert words in done.stderr
+
+
+def run_with_terminal_stderr(tmp_path, *args):
+    """Run the tool with its standard error on a pseudo-terminal; return (status, stdout, stderr)."""
+    import pty
+    import threading
+
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("PLACEBO_", "AWS_"))}
+    env.update(PYTHONPATH=PACKAGE_ROOT, PYTHONDONTWRITEBYTECODE="1", TERM="dumb", COLUMNS="80")
+    master, slave = pty.openpty()
+    chunks = []
+
+    def drain():
+        while True:
+            try:
+                chunk = os.read(master, 4096)
+            except OSError:  # the other end was closed
+                return
+            if not chunk:
+                return
+            chunks.append(chunk)
+
+    reader = threading.Thread(target=drain)
+    reader.start()
+    try:
+        done = subprocess.run([sys.executable, "-m", "placebo_unittest.cli", *args], cwd=str(tmp_path),
+                              env=env, stdout=subprocess.PIPE, stderr=slave, text=True, timeout=120)
+    finally:
+        os.close(slave)
+        reader.join(30)
+        os.close(master)
+    return done.returncode, done.stdout, b"".join(chunks).decode("utf-8", "replace")
+
+
+def test_a_progress_bar_only_for_many_files_on_a_terminal(tmp_path):
+    many = tmp_path / "many"
+    for number in range(1, 121):
+        write(many, "sqs.ListQueues_{}.json".format(number), {"QueueUrls": []})
+    write(tmp_path / "few", "sqs.ListQueues_1.json", {"QueueUrls": []})
+
+    status, out, err = run_with_terminal_stderr(tmp_path, "check", "many")
+    assert status == 0 and "Checked 120 recordings in 1 directory: no problems." in out
+    assert "Checking recordings" in err
+    status, out, err = run_with_terminal_stderr(tmp_path, "check", "few")
+    assert status == 0 and "Checking recordings" not in err
+    piped = run(tmp_path, "check", "many")  # standard error is not a terminal
+    assert piped.returncode == 0 and piped.stderr == ""
+
+
+# -- list -----------------------------------------------------------------------------------
+
+def test_list_counts_recordings_calls_sizes_and_forms(tmp_path):
+    project = tmp_path / "project"
+    clean_project(project)
+    shutil.copytree(os.path.join(LEGACY, "placebo"), str(project / "legacy" / "placebo"))
+    shutil.copytree(os.path.join(LEGACY, "custodian"), str(project / "legacy" / "custodian"))
+    write(project / "placebo" / "KeyTest.test_decrypt", "kms.Decrypt_1.pickle",
+          {"Plaintext": b"x"}, record_format="pickle")
+
+    status, listing = run_json(tmp_path, "list", "project")
+    assert status == 0
+    by_path = {entry["path"]: entry for entry in listing["directories"]}
+    assert sorted(by_path) == [
+        os.path.join("project", "legacy", "custodian"), os.path.join("project", "legacy", "placebo"),
+        os.path.join("project", "placebo", "IdentityTest.test_who"),
+        os.path.join("project", "placebo", "KeyTest.test_decrypt"),
+        os.path.join("project", "placebo", "QueueTest.test_send"),
+    ]
+    queue = by_path[os.path.join("project", "placebo", "QueueTest.test_send")]
+    assert (queue["recordings"], queue["calls"], queue["services"]) == (3, 3, ["sqs"])
+    operations = {op["operation"]: op for op in queue["operations"]}
+    assert operations["ListQueues"]["calls"] == 2 and operations["ListQueues"]["numbers"] == [1, 2]
+    assert operations["ListQueues"]["forms"] == {"current": 2}
+    assert queue["size"] == sum(os.path.getsize(str(project / "placebo" / "QueueTest.test_send" / name))
+                                for name in os.listdir(str(project / "placebo" / "QueueTest.test_send")))
+
+    custodian = by_path[os.path.join("project", "legacy", "custodian")]
+    assert custodian["recordings"] == 8 and custodian["calls"] == 8
+    assert custodian["services"] == ["ec2", "iam", "kms", "monitoring", "s3", "sts"]
+    assert {f["form"] for f in custodian["files"]} == {"cloud-custodian"}
+    placebo = by_path[os.path.join("project", "legacy", "placebo")]
+    assert placebo["recordings"] == 12
+    prefixed = [op for op in placebo["operations"] if op["stem"] == "foo.ec2"]
+    assert [(op["prefix"], op["service"], op["calls"]) for op in prefixed] == [("foo", "ec2", 1)]
+    assert {f["form"] for f in placebo["files"]} == {"placebo"}
+    pickled = by_path[os.path.join("project", "placebo", "KeyTest.test_decrypt")]
+    assert pickled["files"][0]["format"] == "pickle" and pickled["files"][0]["form"] == "pickle"
+
+    totals = listing["totals"]
+    assert totals["directories"] == 5 and totals["recordings"] == 3 + 1 + 8 + 12 + 1
+    assert totals["forms"] == {"current": 4, "cloud-custodian": 8, "placebo": 12, "pickle": 1}
+    assert totals["formats"] == {"json": 24, "pickle": 1}
+
+    text = run(tmp_path, "list", "project")
+    assert text.returncode == 0, text.stderr
+    lines = text.stdout.splitlines()
+    assert any(line.startswith(os.path.join("project", "placebo", "QueueTest.test_send"))
+               and "3 recordings, 3 calls" in line and "services: sqs" in line for line in lines)
+    assert any("sqs.ListQueues" in line and "2 calls" in line and "json" in line for line in lines)
+    assert any("s3.GetObject" in line and "2 calls" in line and "cloud-custodian form" in line
+               for line in lines)
+    assert any("kms.Decrypt" in line and "pickle" in line for line in lines)
+    assert lines[-1].startswith("5 directories, 25 recordings, 25 calls")
+
+
+def test_list_of_one_file(tmp_path):
+    first, _second = clean_project(tmp_path)
+    status, listing = run_json(tmp_path, "list", str(first / "sqs.ListQueues_2.json"))
+    assert status == 0
+    (entry,) = listing["directories"]
+    assert entry["complete"] is False and entry["recordings"] == 1
+    assert entry["operations"][0]["numbers"] == [2]
+
+
+# -- check ----------------------------------------------------------------------------------
+
+def test_check_of_a_clean_project_exits_0(tmp_path):
+    clean_project(tmp_path)
+    done = run(tmp_path, "check")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "Checked 4 recordings in 2 directories: no problems."
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 0 and report == {"ok": True, "checked": 4, "directories": 2, "problems": []}
+
+
+def test_check_reports_every_kind_of_problem(tmp_path):
+    first, second = clean_project(tmp_path)
+    corrupt = first / "sqs.GetQueueUrl_1.json"
+    corrupt.write_text('{"status_code": 200, "data": {"QueueUrl": "http://loc')
+    write(first, "sqs.ListQueues_4.json", {"QueueUrls": []})  # _3 is missing
+    secret = write(second, "sts.AssumeRole_1.json", assume_role_response())
+    stale = write(second, "sts.GetSessionToken_1.json",
+                  {"Credentials": {"AccessKeyId": "ASIA" + "REDACTED" * 2,
+                                   "SecretAccessKey": "REDACTED" * 5, "SessionToken": "REDACTED" * 16,
+                                   "Expiration": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)},
+                   "FormerlyKnownAs": "a key botocore never had"})
+    removed = write(second, "sts.GetCallerIdentityz_1.json", {"Account": ACCOUNT})
+    pickled = write(second, "sts.GetCallerIdentity_2.pickle", {"Account": ACCOUNT}, record_format="pickle")
+
+    done = run(tmp_path, "check", "placebo")
+    assert done.returncode == 1, done.stdout + done.stderr
+    lines = done.stdout.splitlines()
+
+    def line_for(path, kind):
+        found = [line for line in lines if line.startswith(os.path.relpath(str(path), str(tmp_path)))
+                 and line.endswith("[{}]".format(kind))]
+        assert len(found) == 1, (path, kind, lines)
+        return found[0]
+
+    assert "stops in the middle of a value" in line_for(corrupt, "corrupt")
+    assert "Delete it and record the test again" in line_for(corrupt, "corrupt")
+    gap = line_for(first / "sqs.ListQueues_4.json", "gap")
+    assert "skips 1 number (_3)" in gap and "sqs.ListQueues_4.json is never replayed" in gap
+    secrets = line_for(secret, "secret")
+    for where in ("data['Credentials']['AccessKeyId'] (access_key_ids)",
+                  "data['Credentials']['SecretAccessKey'] (sensitive_members, credentials",
+                  "data['Credentials']['SessionToken'] (credentials"):
+        assert where in secrets
+    assert SECRET_KEY not in done.stdout and TOKEN not in done.stdout and KEY_ID not in done.stdout
+    assert "placebo-unittest redact" in secrets
+    assert "Unknown key 'FormerlyKnownAs'" in line_for(stale, "stale")
+    assert "Record the test again" in line_for(stale, "stale")
+    assert "has no operation GetCallerIdentityz in sts: did you mean GetCallerIdentity" in \
+        line_for(removed, "stale")
+    assert "placebo-unittest convert" in line_for(pickled, "pickle")
+    assert lines[-1] == "Checked 10 recordings in 2 directories: 6 problems in 6 files."
+
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 1 and report["ok"] is False and report["checked"] == 10
+    kinds = sorted(problem["kind"] for problem in report["problems"])
+    assert kinds == ["corrupt", "gap", "pickle", "secret", "stale", "stale"]
+    assert all(problem["fix"] or problem["kind"] == "corrupt" for problem in report["problems"])
+
+    skipping = run(tmp_path, "check", "placebo", "--skip", "secret", "--skip", "stale", "--skip", "gap",
+                   "--skip", "pickle")
+    assert skipping.returncode == 1 and skipping.stdout.count("[corrupt]") == 1
+    assert "[secret]" not in skipping.stdout and "[stale]" not in skipping.stdout
+
+
+def test_check_of_the_legacy_fixtures_finds_their_unredacted_values(tmp_path):
+    shutil.copytree(os.path.join(LEGACY, "placebo"), str(tmp_path / "placebo"))
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 1
+    # The elbv2 response filed under elb's endpoint prefix fits elbv2's model: not stale.
+    assert [(os.path.basename(p["path"]), p["kind"]) for p in report["problems"]] == [
+        ("kms.Decrypt_1.json", "secret"), ("lambda.Invoke_1.json", "secret")]
+
+
+# -- redact ---------------------------------------------------------------------------------
+
+def test_redact_dry_run_then_redact_then_again(tmp_path):
+    _first, second = clean_project(tmp_path)
+    path = write(second, "sts.AssumeRole_1.json", assume_role_response())
+    secret_request = normalize({"Name": "db", "SecretString": "hunter2", "SecretBinary": b"\x00\x01"})
+    created = write(second, "secretsmanager.CreateSecret_1.json",
+                    {"ARN": "arn:aws:secretsmanager:us-east-1:{}:secret:db".format(ACCOUNT), "Name": "db"},
+                    request=secret_request)
+    before = snapshot(tmp_path)
+
+    dry = run(tmp_path, "redact", "--dry-run", "placebo")
+    assert dry.returncode == 0, dry.stderr
+    assert snapshot(tmp_path) == before
+    assert "would be redacted {}".format(os.path.relpath(path, str(tmp_path))) in dry.stdout
+    assert "placebo_unittest.request['SecretString']" in dry.stdout
+    assert "2 files would be redacted, 4 unchanged; nothing was written (dry run)." in dry.stdout
+
+    done = run(tmp_path, "redact", "placebo")
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1] == "2 files redacted, 4 unchanged."
+    assert run(tmp_path, "check", "placebo").returncode == 0
+    with open(path) as handle:
+        text = handle.read()
+    assert SECRET_KEY not in text and TOKEN not in text and KEY_ID not in text
+    stored = json.loads(Path(created).read_text())["placebo_unittest"]["request"]
+    assert stored["SecretString"] == "REDACTED" and stored["Name"] == "db"
+    assert stored["SecretBinary"] == normalize(b"REDACTED")
+    after = snapshot(tmp_path)
+
+    again = run(tmp_path, "redact", "placebo")
+    assert again.returncode == 0 and again.stdout.strip() == "Nothing to redact: 6 files checked, none changed."
+    assert snapshot(tmp_path) == after
+    status, report = run_json(tmp_path, "redact", "placebo")
+    assert status == 0 and report["counts"] == {"redacted": 0, "unchanged": 6, "skipped": 0, "failed": 0}
+
+    # The redacted file replays, placeholders in place of the secrets, with their types.
+    session = fast_session()
+    pill = placebo_unittest.attach(session, str(second))
+    pill.playback()
+    with offline():
+        credentials = session.client("sts", endpoint_url=DEAD_ENDPOINT).assume_role(
+            RoleArn="arn:aws:iam::{}:role/r".format(ACCOUNT), RoleSessionName="me")["Credentials"]
+    assert credentials["AccessKeyId"] == "ASIAREDACTEDREDACTED"
+    assert credentials["SecretAccessKey"] == "REDACTED" * 5 and credentials["SessionToken"] == "REDACTED" * 16
+    assert credentials["Expiration"] == dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
+
+
+def test_redact_keeps_the_form_of_legacy_files(tmp_path):
+    shutil.copytree(os.path.join(LEGACY, "placebo"), str(tmp_path / "placebo"))
+    done = run(tmp_path, "redact", "placebo")
+    assert done.returncode == 0, done.stderr
+    assert "2 files redacted, 10 unchanged." in done.stdout
+    decrypt = json.loads((tmp_path / "placebo" / "kms.Decrypt_1.json").read_text())
+    assert "placebo_unittest" not in decrypt and decrypt["data"]["Plaintext"] == "UkVEQUNURUQ="
+    status, listing = run_json(tmp_path, "list", "placebo")
+    assert listing["totals"]["forms"] == {"placebo": 12}
+    assert run(tmp_path, "check", "placebo").returncode == 0
+
+
+def test_redact_with_a_redactor_of_ones_own(tmp_path):
+    first, _second = clean_project(tmp_path)
+    (tmp_path / "scrubbing.py").write_text(textwrap.dedent('''
+        def queue_names(service, operation, data):
+            if service == "sqs" and "QueueUrls" in data:
+                data = dict(data, QueueUrls=[url.rsplit("/", 1)[0] + "/queue" for url in data["QueueUrls"]])
+            return data
+    '''))
+    done = run(tmp_path, "redact", "--redactor", "scrubbing:queue_names", "--no-default-redactors")
+    assert done.returncode == 0, done.stderr
+    assert "redacted {}: data['QueueUrls'][0]".format(
+        os.path.join("placebo", "QueueTest.test_send", "sqs.ListQueues_2.json")) in done.stdout
+    data = json.loads((first / "sqs.ListQueues_2.json").read_text())["data"]
+    assert data["QueueUrls"] == ["http://localhost/{}/queue".format(ACCOUNT)]
+    again = run(tmp_path, "redact", "--redactor", "scrubbing:queue_names")
+    assert again.returncode == 0 and again.stdout.startswith("Nothing to redact")
+
+
+def test_redact_skips_pickle_files(tmp_path):
+    write(tmp_path / "t", "sts.AssumeRole_1.pickle", assume_role_response(), record_format="pickle")
+    before = snapshot(tmp_path)
+    status, report = run_json(tmp_path, "redact", "t")
+    assert status == 0 and report["counts"]["skipped"] == 1
+    assert "convert" in report["files"][0]["detail"]
+    assert snapshot(tmp_path) == before
+
+
+# -- convert --------------------------------------------------------------------------------
+
+def body(data):
+    return StreamingBody(io.BytesIO(data), len(data))
+
+
+KOLKATA = dt.timezone(dt.timedelta(hours=5, minutes=30))
+
+
+def pickle_project(directory):
+    write(directory, "kms.Decrypt_1.pickle",
+          {"KeyId": "k", "Plaintext": b"\x00secret\xff", "EncryptionAlgorithm": "SYMMETRIC_DEFAULT"},
+          record_format="pickle")
+    write(directory, "s3.GetObject_1.pickle",
+          {"Body": body(b"line one\nline two\n"), "ContentLength": 18,
+           "LastModified": dt.datetime(2024, 5, 1, 18, 0, tzinfo=KOLKATA), "Metadata": {}},
+          record_format="pickle")
+
+
+def pickle_scenario(session, url):
+    kms = session.client("kms", endpoint_url=url)
+    s3 = session.client("s3", endpoint_url=url)
+    out = {"decrypt": kms.decrypt(CiphertextBlob=b"x"), "get": s3.get_object(Bucket="b", Key="k")}
+    read_body(out["get"]["Body"])
+    return out
+
+
+def replay(directory, scenario, **options):
+    session = fast_session()
+    pill = placebo_unittest.attach(session, str(directory), **options)
+    pill.playback()
+    with offline():
+        result = scenario(session, DEAD_ENDPOINT)
+    assert pill.unused_recordings() == []
+    return result
+
+
+def test_convert_pickle_to_json_replays_the_same(tmp_path):
+    original, converted = tmp_path / "original", tmp_path / "converted"
+    pickle_project(original)
+    shutil.copytree(str(original), str(converted))
+    dry = run(tmp_path, "convert", "--dry-run", "converted")
+    assert dry.returncode == 0 and sorted(os.listdir(str(converted))) == sorted(os.listdir(str(original)))
+    assert "2 files would be converted" in dry.stdout
+
+    status, report = run_json(tmp_path, "convert", "converted")
+    assert status == 0 and report["counts"]["converted"] == 2
+    assert sorted(os.listdir(str(converted))) == ["kms.Decrypt_1.json", "s3.GetObject_1.json"]
+    assert all(entry["removed"] and entry["written"].endswith(".json") for entry in report["files"])
+
+    before = replay(original, pickle_scenario, record_format="pickle")
+    after = replay(converted, pickle_scenario)
+    assert_same(before, after)
+    assert after["decrypt"]["Plaintext"] == b"\x00secret\xff"
+    assert after["get"]["LastModified"].utcoffset() == dt.timedelta(hours=5, minutes=30)
+
+    again = run(tmp_path, "convert", "converted")
+    assert again.returncode == 0 and again.stdout.strip() == \
+        "Nothing to convert: 2 files already in the current form."
+    status, report = run_json(tmp_path, "check", "converted")  # the pickle hid a secret
+    assert [(os.path.basename(p["path"]), p["kind"]) for p in report["problems"]] == [
+        ("kms.Decrypt_1.json", "secret")]
+    assert "data['Plaintext'] (sensitive_members)" in report["problems"][0]["message"]
+
+
+def test_convert_can_keep_the_pickle_files(tmp_path):
+    pickle_project(tmp_path / "t")
+    done = run(tmp_path, "convert", "--keep-old", "t")
+    assert done.returncode == 0, done.stderr
+    assert sorted(os.listdir(str(tmp_path / "t"))) == [
+        "kms.Decrypt_1.json", "kms.Decrypt_1.pickle", "s3.GetObject_1.json", "s3.GetObject_1.pickle"]
+    # Converting again removes each pickle, now that its JSON twin holds the same response.
+    again = run(tmp_path, "convert", "t")
+    assert again.returncode == 0, again.stdout
+    assert sorted(os.listdir(str(tmp_path / "t"))) == ["kms.Decrypt_1.json", "s3.GetObject_1.json"]
+
+
+def test_convert_refuses_a_pickle_whose_json_twin_differs(tmp_path):
+    write(tmp_path / "t", "sqs.ListQueues_1.pickle", {"QueueUrls": ["a"]}, record_format="pickle")
+    write(tmp_path / "t", "sqs.ListQueues_1.json", {"QueueUrls": ["b"]})
+    before = snapshot(tmp_path)
+    done = run(tmp_path, "convert", "t")
+    assert done.returncode == 1
+    assert "FAILED" in done.stdout and "holds a different response" in done.stdout
+    assert snapshot(tmp_path) == before
+
+
+def legacy_placebo_scenario(session, url):
+    def client(name):
+        return session.client(name, endpoint_url=url)
+
+    ec2 = client("ec2")
+    out = {
+        "addresses": [ec2.describe_addresses(), ec2.describe_addresses()],
+        "instances": ec2.describe_instances(),
+        "balancers": client("elbv2").describe_load_balancers(),
+        "user": client("iam").get_user(),
+        "decrypt": client("kms").decrypt(CiphertextBlob=b"x"),
+        "encrypt": client("kms").encrypt(KeyId="k", Plaintext=b"p"),
+        "invoke": client("lambda").invoke(FunctionName="f"),
+        "metrics": client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/EC2", MetricName="CPUUtilization", StartTime=dt.datetime(2024, 6, 1),
+            EndTime=dt.datetime(2024, 6, 2), Period=300, Statistics=["Average"]),
+        "objects": [client("s3").get_object(Bucket="b", Key="k") for _ in range(2)],
+    }
+    read_body(out["invoke"]["Payload"])
+    for response in out["objects"]:
+        read_body(response["Body"])
+    return out
+
+
+def legacy_custodian_scenario(session, url):
+    def client(name):
+        return session.client(name, endpoint_url=url)
+
+    out = {
+        "instances": client("ec2").describe_instances(),
+        "roles": client("iam").list_roles(),
+        "encrypt": client("kms").encrypt(KeyId="k", Plaintext=b"p"),
+        "metrics": client("cloudwatch").get_metric_statistics(
+            Namespace="AWS/Lambda", MetricName="Invocations", StartTime=dt.datetime(2017, 1, 9),
+            EndTime=dt.datetime(2017, 1, 10), Period=86400, Statistics=["Sum"]),
+        "objects": [client("s3").get_object(Bucket="b", Key="k") for _ in range(2)],
+        "callers": [client("sts").get_caller_identity() for _ in range(2)],
+    }
+    for response in out["objects"]:
+        read_body(response["Body"])
+    return out
+
+
+@pytest.mark.parametrize("kind, scenario, unused", [
+    ("placebo", legacy_placebo_scenario, ["foo.ec2.DescribeAddresses_1.json"]),
+    ("custodian", legacy_custodian_scenario, []),
+])
+def test_convert_legacy_files_to_the_current_form_replays_the_same(tmp_path, kind, scenario, unused):
+    original, converted = tmp_path / "original", tmp_path / "converted"
+    shutil.copytree(os.path.join(LEGACY, kind), str(original))
+    shutil.copytree(os.path.join(LEGACY, kind), str(converted))
+    count = len(os.listdir(str(original)))
+
+    done = run(tmp_path, "convert", "converted")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "{} files converted.".format(count)
+    status, listing = run_json(tmp_path, "list", "converted")
+    assert listing["totals"]["forms"] == {"current": count}
+
+    def replay_all(directory, **options):
+        session = fast_session()
+        pill = placebo_unittest.attach(session, str(directory), **options)
+        pill.playback()
+        with offline():
+            result = scenario(session, DEAD_ENDPOINT)
+        assert [os.path.basename(p) for p in pill.unused_recordings()] == unused
+        return result
+
+    # What PlaceboTestCase replays from the old files, any pill replays from the new ones.
+    before = replay_all(original, legacy_types=True)
+    assert_same(before, replay_all(converted))
+    assert_same(before, replay_all(converted, legacy_types=True))
+
+    again = run(tmp_path, "convert", "converted")
+    assert again.returncode == 0 and again.stdout.startswith("Nothing to convert")
+
+
+def test_convert_without_legacy_types_keeps_placebos_types(tmp_path):
+    shutil.copytree(os.path.join(LEGACY, "custodian"), str(tmp_path / "original"))
+    shutil.copytree(os.path.join(LEGACY, "custodian"), str(tmp_path / "converted"))
+    done = run(tmp_path, "convert", "--no-legacy-types", "converted")
+    assert done.returncode == 0, done.stderr
+    before = replay(tmp_path / "original", legacy_custodian_scenario)
+    assert_same(before, replay(tmp_path / "converted", legacy_custodian_scenario))
+
+
+# -- recorded against moto ------------------------------------------------------------------
+
+def record(directory, moto_url, scenario, **options):
+    from conftest import make_session
+
+    session = make_session()
+    pill = placebo_unittest.attach(session, str(directory), **options)
+    pill.record()
+    live = scenario(session, moto_url)
+    pill.stop()
+    return live
+
+
+def queue_and_bucket_scenario(session, url):
+    sqs = session.client("sqs", endpoint_url=url)
+    s3 = session.client("s3", endpoint_url=url)
+    out = {"create": sqs.create_queue(QueueName="jobs")}
+    out["lists"] = [sqs.list_queues(), sqs.list_queues()]
+    out["send"] = sqs.send_message(QueueUrl=out["create"]["QueueUrl"], MessageBody="hello")
+    out["bucket"] = s3.create_bucket(Bucket="reports")
+    out["put"] = s3.put_object(Bucket="reports", Key="today.txt", Body=b"all well\n")
+    out["get"] = s3.get_object(Bucket="reports", Key="today.txt")
+    read_body(out["get"]["Body"])
+    return out
+
+
+def identity_scenario(session, url):
+    return {"who": session.client("sts", endpoint_url=url).get_caller_identity()}
+
+
+@pytest.mark.recording
+def test_recorded_project_lists_exactly_and_checks_clean(tmp_path, moto):
+    base = tmp_path / "placebo"
+    record(base / "AppTest.test_queue_and_bucket", moto.url, queue_and_bucket_scenario)
+    record(base / "AppTest.test_identity", moto.url, identity_scenario)
+
+    status, listing = run_json(tmp_path, "list", "placebo")
+    assert status == 0
+    entries = {os.path.basename(entry["path"]): entry for entry in listing["directories"]}
+    app = entries["AppTest.test_queue_and_bucket"]
+    assert (app["recordings"], app["calls"], app["services"]) == (7, 7, ["s3", "sqs"])
+    assert {(op["stem"], op["operation"]): op["calls"] for op in app["operations"]} == {
+        ("s3", "CreateBucket"): 1, ("s3", "GetObject"): 1, ("s3", "PutObject"): 1,
+        ("sqs", "CreateQueue"): 1, ("sqs", "ListQueues"): 2, ("sqs", "SendMessage"): 1}
+    assert all(f["form"] == "current" and f["has_request"] for f in app["files"])
+    assert entries["AppTest.test_identity"]["recordings"] == 1
+    assert listing["totals"] == {"directories": 2, "recordings": 8, "calls": 8,
+                                 "size": sum(len(v) for v in snapshot(base).values()),
+                                 "formats": {"json": 8}, "forms": {"current": 8}}
+
+    done = run(tmp_path, "check", "placebo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.strip() == "Checked 8 recordings in 2 directories: no problems."
+
+
+def credentials_scenario(session, url):
+    iam = session.client("iam", endpoint_url=url)
+    sts = session.client("sts", endpoint_url=url)
+    iam.create_user(UserName="deployer")
+    out = {"key": iam.create_access_key(UserName="deployer")}
+    out["role"] = sts.assume_role(RoleArn="arn:aws:iam::{}:role/deployer".format(ACCOUNT),
+                                  RoleSessionName="deploy")
+    return out
+
+
+@pytest.mark.recording
+def test_recorded_secrets_are_found_then_redacted(tmp_path, moto):
+    directory = tmp_path / "placebo" / "DeployTest.test_keys"
+    live = record(directory, moto.url, credentials_scenario, redact=False)
+    key_id = live["key"]["AccessKey"]["AccessKeyId"]
+    assert key_id.startswith("AKIA") and live["role"]["Credentials"]["AccessKeyId"].startswith("ASIA")
+
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 1
+    flagged = {os.path.basename(p["path"]): p["message"] for p in report["problems"] if p["kind"] == "secret"}
+    assert sorted(flagged) == ["iam.CreateAccessKey_1.json", "sts.AssumeRole_1.json"]
+    assert "data['AccessKey']['SecretAccessKey']" in flagged["iam.CreateAccessKey_1.json"]
+    assert "data['Credentials']['SessionToken']" in flagged["sts.AssumeRole_1.json"]
+    assert key_id not in json.dumps(report)
+
+    done = run(tmp_path, "redact", "placebo")
+    assert done.returncode == 0, done.stderr
+    assert "2 files redacted, 1 unchanged." in done.stdout
+    assert run(tmp_path, "check", "placebo").returncode == 0
+    assert run(tmp_path, "redact", "placebo").stdout.startswith("Nothing to redact")
+    for text in snapshot(directory).values():
+        assert key_id.encode() not in text
+        assert live["role"]["Credentials"]["SecretAccessKey"].encode() not in text
+
+    replayed = replay(directory, credentials_scenario)
+    assert replayed["key"]["AccessKey"]["AccessKeyId"] == "AKIAREDACTEDREDACTED"
+    assert replayed["role"]["Credentials"]["SecretAccessKey"] == "REDACTED" * 5
+
+
+@pytest.mark.recording
+def test_recorded_pickle_converts_to_json_that_replays_the_live_responses(tmp_path, moto):
+    directory = tmp_path / "placebo" / "AppTest.test_queue_and_bucket"
+    live = record(directory, moto.url, queue_and_bucket_scenario, record_format="pickle")
+    assert all(name.endswith(".pickle") for name in os.listdir(str(directory)))
+    done = run(tmp_path, "check", "placebo")
+    assert done.returncode == 1 and done.stdout.count("[pickle]") == 7
+
+    done = run(tmp_path, "convert", "placebo")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert all(name.endswith(".json") for name in os.listdir(str(directory)))
+    assert run(tmp_path, "check", "placebo").returncode == 0
+    assert_same(live, replay(directory, queue_and_bucket_scenario, match="verify"))
+
+
+@pytest.mark.recording
+def test_a_recorded_file_edited_with_a_field_the_model_lacks_is_stale(tmp_path, moto):
+    directory = tmp_path / "placebo" / "AppTest.test_identity"
+    record(directory, moto.url, identity_scenario)
+    path = directory / "sts.GetCallerIdentity_1.json"
+    document = json.loads(path.read_text())
+    document["data"]["Organization"] = "o-1234"
+    path.write_text(json.dumps(document, indent=4))
+    done = run(tmp_path, "check", "placebo")
+    assert done.returncode == 1
+    (line,) = done.stdout.splitlines()[:-1]
+    assert line.startswith(os.path.relpath(str(path), str(tmp_path)))
+    assert "Unknown key 'Organization'" in line and line.endswith("[stale]")
