@@ -204,6 +204,7 @@ def snapshot(tree: Any, size: int) -> Optional[Kept]:
             return Kept(eval(code, names), size)  # noqa: S307 - compiled above from constants only
         except (RecursionError, MemoryError, SyntaxError, ValueError, TypeError):
             pass  # nested too deeply to compile: pickle it
+    _share_equal_strings(tree)
     pickled = _pickled(tree)
     if pickled is None:
         return None
@@ -212,6 +213,27 @@ def snapshot(tree: Any, size: int) -> Optional[Kept]:
 
 _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[], kw_defaults=[],
                               kwarg=None, defaults=[])
+
+
+def _share_equal_strings(tree: Any) -> None:
+    """Make equal strings in ``tree`` one object, so that pickle keeps each
+    once and every copy builds it once (a large response repeats many values)."""
+    seen: Dict[str, str] = {}
+    stack = [tree]
+    while stack:
+        node = stack.pop()
+        if type(node) is dict:
+            for key, value in node.items():
+                if type(value) is str:
+                    node[key] = seen.setdefault(value, value)
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
+        elif type(node) is list:
+            for index, value in enumerate(node):
+                if type(value) is str:
+                    node[index] = seen.setdefault(value, value)
+                elif type(value) is dict or type(value) is list:
+                    stack.append(value)
 
 
 def _unpickle(pickled: bytes) -> Any:

@@ -19,7 +19,7 @@ pytest.importorskip("moto")
 BENCH = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "benchmarks", "bench.py")
 
 ENGINES = {
-    "playback": {"placebo_unittest", "placebo", "stubber"},
+    "playback": {"placebo_unittest", "placebo", "stubber", "stubber_preloaded"},
     "setup": {"placebo_unittest", "placebo", "moto", "bare"},
     "recording": {"placebo_unittest", "placebo"},
     "suite": {"placebo_unittest", "placebo", "moto"},
@@ -56,7 +56,7 @@ def test_the_quick_mode_reports_every_section_engine_and_target(tmp_path):
         assert set(data["groups"]) == GROUPS[section], section
         for name, group in data["groups"].items():
             assert group["description"]
-            engines = ENGINES[section] - ({"stubber"} if "first replays" in name else set())
+            engines = ENGINES[section] - ({"stubber", "stubber_preloaded"} if "first replays" in name else set())
             assert set(group["engines"]) == engines, (section, name)
             for engine, row in group["engines"].items():
                 assert row["median"] > 0, (section, name, engine)

@@ -4,7 +4,7 @@ Each test below makes the same checks as one of placebo's (tests/unit in its
 repository: test_pill, test_save, test_canned, test_serializers, test_utils),
 on recordings of our own under tests/fixtures/placebo_suite. Where placebo's
 test itself fails against placebo 0.10.0, the test here says so and checks
-what 0.10.0 really does; README.rst ("placebo's own unit tests") lists them.
+what 0.10.0 really does; docs/migration.rst ("placebo's own unit tests") lists them.
 """
 import datetime
 import io
