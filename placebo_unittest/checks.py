@@ -43,7 +43,7 @@ def text_of(raw: bytes) -> str:
     order mark, which editors on Windows often add, is dropped."""
     if raw.startswith(_UTF8_BOM):
         raw = raw[len(_UTF8_BOM):]
-    if not raw.strip():
+    if not raw or raw.isspace():  # isspace stops at the first other byte; strip would copy it all
         raise Invalid("it is empty")
     if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
         raise Invalid("it is UTF-16 or UTF-32 text (it starts with that byte order mark), but "

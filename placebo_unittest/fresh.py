@@ -112,9 +112,13 @@ def parse(text: str) -> Any:
     Raises :class:`Unusual` for any other tag or a tag that isn't exactly
     right, and lets the json module's own errors through."""
     if len(text) < PAUSE_FROM:
-        return json.loads(text, object_hook=_hook)
+        return _DECODER.decode(text)
     with gc_paused():
-        return json.loads(text, object_hook=_hook)
+        return _DECODER.decode(text)
+
+
+# One decoder for every file: json.loads would build a decoder and its scanner per call.
+_DECODER = json.JSONDecoder(object_hook=_hook)
 
 
 def apply_entries(data: Any, entries: List[list]) -> Any:
