@@ -1,9 +1,9 @@
 """placebo_unittest against placebo 0.10.0, botocore's Stubber and moto, side by side.
 
-    python benchmarks/bench.py                      # full: 5 runs a measurement, ~12 min on 2 cores
+    python benchmarks/bench.py                      # full: 5 runs a measurement, ~16 min on 2 cores
     python benchmarks/bench.py --quick              # 2 runs, small sizes, about a minute
     python benchmarks/bench.py --only playback      # one section: playback, setup, recording or suite
-    python benchmarks/bench.py --only suite --suite-tests 1000   # the suite size the targets are for
+    python benchmarks/bench.py --only suite --suite-tests 300    # a smaller suite, a few minutes
 
 Every measurement runs in a fresh Python process (this script again, with
 ``--child``), so no engine benefits from another's imports or caches.
@@ -44,7 +44,7 @@ The sections
    5,000 over the time for 1,000: 5.0 means the cost of a save doesn't grow
    with the directory.
 4. suite: ``python -m unittest discover`` on a generated suite of
-   ``--suite-tests`` tests (500 by default), each making the same three EC2
+   ``--suite-tests`` tests (1,000 by default), each making the same three EC2
    calls (``describe_addresses``, ``describe_key_pairs``,
    ``describe_vpcs``) and checking the answers: PlaceboTestCase replaying
    recordings, placebo's decorator replaying recordings, and moto's
@@ -95,12 +95,11 @@ RESULT_MARK = "BENCH-RESULT "
 SECTIONS = ("playback", "setup", "recording", "suite")
 OVERRIDES = ("repeats", "suite_tests", "suite_repeats")  # settings the command line can change
 
-# The suite is the slow part (see "4. suite" above): a 1,000-test suite, the size the
-# targets are set for, takes about 13 minutes to run once per engine here, so the full
-# mode runs 500 tests to stay near 12 minutes in all.
+# The suite is the slow part (see "4. suite" above): the 1,000-test suite the targets are
+# set for takes about 11 minutes to run once per engine here, most of it moto's.
 FULL = {"repeats": 5, "small_calls": 2000, "small_warmup": 100, "large_calls": 20, "large_warmup": 2,
         "setup_tests": 30, "setup_warmup": 2, "recording_sizes": [100, 1000, 5000],
-        "suite_tests": 500, "suite_repeats": 1}
+        "suite_tests": 1000, "suite_repeats": 1}
 QUICK = {"repeats": 2, "small_calls": 300, "small_warmup": 30, "large_calls": 4, "large_warmup": 1,
          "setup_tests": 6, "setup_warmup": 1, "recording_sizes": [20, 200, 1000],
          "suite_tests": 20, "suite_repeats": 2}
@@ -490,7 +489,7 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
                         help="2 repeats and small sizes (about a minute); JSON to a temporary file")
     parser.add_argument("--repeats", type=int,
                         help="runs of each measurement of sections 1-3 (default 5, --quick: 2)")
-    parser.add_argument("--suite-tests", type=int, help="tests in the generated suite (default 500, --quick: 20)")
+    parser.add_argument("--suite-tests", type=int, help="tests in the generated suite (default 1000, --quick: 20)")
     parser.add_argument("--suite-repeats", type=int, help="runs of the suite per engine (default 1, --quick: 2)")
     parser.add_argument("--json-out", help="where to write the JSON results "
                                            "(default benchmarks/results.json; --quick: a temporary file)")
