@@ -26,7 +26,7 @@ setup(
     package_data={"placebo_unittest": ["py.typed"]},
     include_package_data=True,
     zip_safe=False,
-    python_requires=">=3.8",
+    python_requires=">=3.10",
     install_requires=[
         "boto3>=1.26",
         "botocore>=1.29",
@@ -48,12 +48,19 @@ setup(
         ],
         "bench": ["placebo==0.10.0"],
         "docs": ["sphinx>=5"],
+        # Pinned to a minor release: a newer ruff or mypy may find new things.
+        "lint": ["ruff~=0.17.6", "mypy~=2.4.1", "types-python-dateutil"],
     },
     classifiers=[
         "Development Status :: 3 - Alpha",
         "Intended Audience :: Developers",
         "License :: OSI Approved :: Apache Software License",
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Topic :: Software Development :: Testing",
         "Topic :: Software Development :: Testing :: Mocking",
         "Typing :: Typed",

@@ -87,7 +87,8 @@ import sys
 import tempfile
 import threading
 import time
-from typing import Any, Callable, Dict, List, Optional, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -140,7 +141,7 @@ class BenchError(RuntimeError):
 
 # Running children
 
-def child_env(workdir: str) -> Dict[str, str]:
+def child_env(workdir: str) -> dict[str, str]:
     """The environment of every child: fake credentials, one region, nothing of the caller's AWS setup."""
     env = {name: value for name, value in os.environ.items()
            if not name.startswith(("AWS_", "PLACEBO_", "BOTO_"))}
@@ -160,8 +161,8 @@ def child_env(workdir: str) -> Dict[str, str]:
     return env
 
 
-def run_process(argv: Sequence[str], env: Dict[str, str], cwd: Optional[str] = None,
-                timeout: float = 1800) -> Dict[str, Any]:
+def run_process(argv: Sequence[str], env: dict[str, str], cwd: str | None = None,
+                timeout: float = 1800) -> dict[str, Any]:
     """Run ``argv``; return its exit code, output, wall time and peak RSS (MiB)."""
     with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
         started = time.perf_counter()
@@ -192,23 +193,23 @@ def _exit_code(status: int) -> int:
     return -os.WTERMSIG(status)
 
 
-def _check(done: Dict[str, Any], what: str) -> None:
+def _check(done: dict[str, Any], what: str) -> None:
     if done["returncode"] != 0:
         tail = "\n".join((done["stderr"] or done["stdout"]).strip().splitlines()[-25:])
         raise BenchError("{} failed with exit code {}:\n{}".format(what, done["returncode"], tail))
 
 
-def run_child(task: Dict[str, Any], workdir: str) -> Dict[str, Any]:
+def run_child(task: dict[str, Any], workdir: str) -> dict[str, Any]:
     """Run one workload of ``bench_children`` in a fresh process and return its result."""
     done = run_process([sys.executable, os.path.abspath(__file__), "--child", json.dumps(task)],
                        child_env(workdir), cwd=workdir)
-    what = "{} ({})".format(task["task"], ", ".join("{}={}".format(k, v) for k, v in task.items()
+    what = "{} ({})".format(task["task"], ", ".join(f"{k}={v}" for k, v in task.items()
                                                      if k not in ("task", "directories")))
     _check(done, what)
     for line in reversed(done["stdout"].splitlines()):
         if line.startswith(RESULT_MARK):
             return json.loads(line[len(RESULT_MARK):])
-    raise BenchError("{} printed no result".format(what))
+    raise BenchError(f"{what} printed no result")
 
 
 def child_main(task_json: str) -> int:
@@ -229,14 +230,13 @@ class Progress:
 
     def step(self, text: str) -> None:
         self.done += 1
-        sys.stderr.write("[{:4.0f}s {}/{}] {}\n".format(time.perf_counter() - self.started, self.done,
-                                                        self.total, text))
+        sys.stderr.write(f"[{time.perf_counter() - self.started:4.0f}s {self.done}/{self.total}] {text}\n")
         sys.stderr.flush()
 
 
-def interleave(section: str, groups: Dict[str, Callable[[str], Dict[str, Any]]], repeats: int,
-               progress: Progress, engines: Optional[Dict[str, Sequence[str]]] = None,
-               ) -> Dict[str, Dict[str, List[Dict[str, Any]]]]:
+def interleave(section: str, groups: dict[str, Callable[[str], dict[str, Any]]], repeats: int,
+               progress: Progress, engines: dict[str, Sequence[str]] | None = None,
+               ) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """Run every (group, engine) ``repeats`` times, in the order A B C A B C ...
 
     ``groups`` maps a row group's name to a function running one engine once;
@@ -244,25 +244,25 @@ def interleave(section: str, groups: Dict[str, Callable[[str], Dict[str, Any]]],
     section's). Returns ``{group: {engine: [result, ...]}}``.
     """
     chosen = {group: list(engines[group] if engines else ENGINES[section]) for group in groups}
-    samples: Dict[str, Dict[str, List[Dict[str, Any]]]] = {
+    samples: dict[str, dict[str, list[dict[str, Any]]]] = {
         group: {engine: [] for engine in chosen[group]} for group in groups}
     for repeat in range(repeats):
         for group, run in groups.items():
             for engine in chosen[group]:
-                where = section if group == section else "{} {}".format(section, group)
-                progress.step("{}: {} (run {}/{})".format(where, engine, repeat + 1, repeats))
+                where = section if group == section else f"{section} {group}"
+                progress.step(f"{where}: {engine} (run {repeat + 1}/{repeats})")
                 samples[group][engine].append(run(engine))
     return samples
 
 
-def summarize(samples: Dict[str, List[Dict[str, Any]]]) -> Dict[str, Any]:
+def summarize(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     """Every engine's samples, median, spread and ratio to placebo_unittest, for one group of rows.
 
     ``seconds`` (and ``peak_rss_mib``, when there) vary from run to run; any
     other value a child reports (a file's size) is the same in every run and
     kept once.
     """
-    rows: Dict[str, Any] = {}
+    rows: dict[str, Any] = {}
     for engine, results in samples.items():
         seconds = [result["seconds"] for result in results]
         row = {"samples": seconds, "median": statistics.median(seconds), "min": min(seconds), "max": max(seconds)}
@@ -286,8 +286,8 @@ PLAYBACK_GROUPS = {  # group: (response, files, engines)
 }
 
 
-def measure_playback(settings: Dict[str, Any], workdir: str, progress: Progress) -> Dict[str, Any]:
-    def runner(size: str, files: str) -> Callable[[str], Dict[str, Any]]:
+def measure_playback(settings: dict[str, Any], workdir: str, progress: Progress) -> dict[str, Any]:
+    def runner(size: str, files: str) -> Callable[[str], dict[str, Any]]:
         return lambda engine: run_child({"task": "playback", "engine": engine, "response": size,
                                          "files": files, "calls": settings[size + "_calls"],
                                          "warmup": settings[size + "_warmup"]}, workdir)
@@ -299,7 +299,7 @@ def measure_playback(settings: Dict[str, Any], workdir: str, progress: Progress)
     summaries = {group: summarize(samples[group]) for group in PLAYBACK_GROUPS}
     megabytes = summaries["large"]["placebo_unittest"]["file_bytes"] / 1e6
     what = {"small": "ec2.describe_addresses, 5 Elastic IPs",
-            "large": "ec2.describe_instances, 500 instances ({:.1f} MB file)".format(megabytes)}
+            "large": f"ec2.describe_instances, 500 instances ({megabytes:.1f} MB file)"}
     how = {"one": "one recording replayed by every call", "own": "each call the first replay of its own file"}
     return {
         "unit": "seconds per call",
@@ -311,8 +311,8 @@ def measure_playback(settings: Dict[str, Any], workdir: str, progress: Progress)
     }
 
 
-def measure_setup(settings: Dict[str, Any], workdir: str, progress: Progress) -> Dict[str, Any]:
-    def run(engine: str) -> Dict[str, Any]:
+def measure_setup(settings: dict[str, Any], workdir: str, progress: Progress) -> dict[str, Any]:
+    def run(engine: str) -> dict[str, Any]:
         return run_child({"task": "setup", "engine": engine, "tests": settings["setup_tests"],
                           "warmup": settings["setup_warmup"]}, workdir)
 
@@ -322,23 +322,23 @@ def measure_setup(settings: Dict[str, Any], workdir: str, progress: Progress) ->
         "engines": summarize(samples["one client"])}}}
 
 
-def measure_recording(settings: Dict[str, Any], workdir: str, progress: Progress) -> Dict[str, Any]:
-    def runner(size: int) -> Callable[[str], Dict[str, Any]]:
+def measure_recording(settings: dict[str, Any], workdir: str, progress: Progress) -> dict[str, Any]:
+    def runner(size: int) -> Callable[[str], dict[str, Any]]:
         return lambda engine: run_child({"task": "recording", "engine": engine, "responses": size}, workdir)
 
     sizes = settings["recording_sizes"]
     samples = interleave("recording", {str(size): runner(size) for size in sizes}, settings["repeats"], progress)
-    groups: Dict[str, Dict[str, Any]] = {
-        str(size): {"description": "{:,} responses saved into one directory".format(size),
+    groups: dict[str, dict[str, Any]] = {
+        str(size): {"description": f"{size:,} responses saved into one directory",
                     "engines": summarize(samples[str(size)])} for size in sizes}
     middle, largest = groups[str(sizes[1])]["engines"], groups[str(sizes[2])]["engines"]
     linearity = {engine: {"median": largest[engine]["median"] / middle[engine]["median"]} for engine in largest}
-    groups["linearity"] = {"description": "time for {:,} / time for {:,} (linear: {:.1f})".format(
-        sizes[2], sizes[1], sizes[2] / sizes[1]), "engines": linearity}
+    description = f"time for {sizes[2]:,} / time for {sizes[1]:,} (linear: {sizes[2] / sizes[1]:.1f})"
+    groups["linearity"] = {"description": description, "engines": linearity}
     return {"unit": "seconds for all the responses", "groups": groups}
 
 
-def measure_suite(settings: Dict[str, Any], workdir: str, progress: Progress) -> Dict[str, Any]:
+def measure_suite(settings: dict[str, Any], workdir: str, progress: Progress) -> dict[str, Any]:
     sys.path.insert(0, HERE)
     import bench_data
 
@@ -350,22 +350,22 @@ def measure_suite(settings: Dict[str, Any], workdir: str, progress: Progress) ->
     for engine in ENGINES["suite"]:
         suites[engine] = os.path.join(root, "tests-" + engine)
         bench_data.write_suite(suites[engine], engine, count, recordings.get(engine, ""))
-    progress.step("suite: {:,} tests written for each engine, with recordings".format(count))
+    progress.step(f"suite: {count:,} tests written for each engine, with recordings")
 
-    def run(engine: str) -> Dict[str, Any]:
+    def run(engine: str) -> dict[str, Any]:
         env = child_env(workdir)
         if engine == "placebo":
             env["PLACEBO_DIR"] = recordings["placebo"]
         done = run_process([sys.executable, "-m", "unittest", "discover", "-s", suites[engine],
                             "-t", suites[engine]], env, cwd=suites[engine], timeout=max(1800, 5 * count))
-        _check(done, "the {} suite".format(engine))
-        if "Ran {} test".format(count) not in done["stderr"]:
+        _check(done, f"the {engine} suite")
+        if f"Ran {count} test" not in done["stderr"]:
             raise BenchError("the {} suite did not run {} tests:\n{}".format(engine, count, done["stderr"][-2000:]))
         return {"seconds": done["wall"], "peak_rss_mib": done["peak_rss_mib"]}
 
     samples = interleave("suite", {"suite": run}, settings["suite_repeats"], progress)
     return {"unit": "seconds for the whole run", "groups": {"suite": {
-        "description": "python -m unittest discover, {:,} tests x 3 calls".format(count),
+        "description": f"python -m unittest discover, {count:,} tests x 3 calls",
         "engines": summarize(samples["suite"])}}}
 
 
@@ -373,7 +373,7 @@ MEASURES = {"playback": measure_playback, "setup": measure_setup, "recording": m
             "suite": measure_suite}
 
 
-def evaluate_targets(sections: Dict[str, Any], settings: Dict[str, Any]) -> List[Dict[str, Any]]:
+def evaluate_targets(sections: dict[str, Any], settings: dict[str, Any]) -> list[dict[str, Any]]:
     """Each target whose section ran, with its measured value and PASS or FAIL."""
     targets = []
     for section, group, other, description, limit, comparison in TARGETS:
@@ -395,7 +395,7 @@ def evaluate_targets(sections: Dict[str, Any], settings: Dict[str, Any]) -> List
 
 # The machine and the report
 
-def machine() -> Dict[str, Any]:
+def machine() -> dict[str, Any]:
     from importlib import metadata
 
     def version(name: str) -> str:
@@ -413,7 +413,7 @@ def machine() -> Dict[str, Any]:
     return {
         "platform": platform.platform(),
         "processor": platform.processor() or platform.machine(),
-        "python": "{} {}".format(platform.python_implementation(), platform.python_version()),
+        "python": f"{platform.python_implementation()} {platform.python_version()}",
         "cpu_count": os.cpu_count(),
         "memory_gib": memory,
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
@@ -424,18 +424,18 @@ def machine() -> Dict[str, Any]:
 def _duration(seconds: float) -> str:
     """``seconds`` in the unit that gives it three significant digits or more."""
     if seconds >= 1:
-        return "{:.2f} s".format(seconds)
+        return f"{seconds:.2f} s"
     if seconds >= 1e-3:
-        return "{:.3g} ms".format(seconds * 1e3)
-    return "{:.3g} µs".format(seconds * 1e6)
+        return f"{seconds * 1e3:.3g} ms"
+    return f"{seconds * 1e6:.3g} µs"
 
 
 def _ratio(value: float) -> str:
-    return "{:.2f}x".format(value) if value >= 0.1 else "{:.2g}x".format(value)
+    return f"{value:.2f}x" if value >= 0.1 else f"{value:.2g}x"
 
 
-def describe_machine(info: Dict[str, Any]) -> List[str]:
-    versions = ", ".join("{} {}".format(name, value) for name, value in info["versions"].items())
+def describe_machine(info: dict[str, Any]) -> list[str]:
+    versions = ", ".join(f"{name} {value}" for name, value in info["versions"].items())
     return [
         "machine: {}; {}; {} CPUs; {} GiB".format(info["platform"], info["python"], info["cpu_count"],
                                                  info["memory_gib"]),
@@ -444,7 +444,7 @@ def describe_machine(info: Dict[str, Any]) -> List[str]:
     ]
 
 
-def table(report: Dict[str, Any]) -> str:
+def table(report: dict[str, Any]) -> str:
     lines = describe_machine(report["machine"])
     lines.append("mode: {}; {} runs of each measurement ({} of the suite), engines interleaved; "
                  "ratio = engine median / placebo_unittest median".format(
@@ -513,7 +513,7 @@ def main(argv: Sequence[str]) -> int:
             settings[name] = getattr(options, name)
     sections = [options.only] if options.only else list(SECTIONS)
 
-    report: Dict[str, Any] = {"machine": machine(), "settings": settings, "sections": {}}
+    report: dict[str, Any] = {"machine": machine(), "settings": settings, "sections": {}}
     sys.stderr.write("bench.py: {} mode, sections: {}\n".format(settings["mode"], ", ".join(sections)))
     started = time.perf_counter()
     workdir = tempfile.mkdtemp(prefix="placebo_unittest-bench-")
@@ -522,7 +522,7 @@ def main(argv: Sequence[str]) -> int:
         for section in sections:
             report["sections"][section] = MEASURES[section](settings, workdir, progress)
     except BenchError as error:
-        sys.stderr.write("bench.py: {}\n".format(error))
+        sys.stderr.write(f"bench.py: {error}\n")
         return 1
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -533,11 +533,11 @@ def main(argv: Sequence[str]) -> int:
     print(table(report))
     print("\nload average at end: {}; finished in {:.0f} s".format(
         report["machine"]["load_average_at_end"], report["elapsed_seconds"]))
-    print("results written to {}".format(write_json(report, options)))
+    print(f"results written to {write_json(report, options)}")
     return 0
 
 
-def write_json(report: Dict[str, Any], options: argparse.Namespace) -> str:
+def write_json(report: dict[str, Any], options: argparse.Namespace) -> str:
     """Write ``report`` where ``--json-out`` says; without it, to ``benchmarks/results.json``, or,
     in the quick mode, to a new temporary file. Return the path."""
     if options.json_out:
@@ -553,8 +553,9 @@ def write_json(report: Dict[str, Any], options: argparse.Namespace) -> str:
     return path
 
 
-def _step_count(settings: Dict[str, Any], sections: Sequence[str]) -> int:
-    per_repeat = {"playback": sum(len(engines) for _s, _f, engines in PLAYBACK_GROUPS.values()), "setup": 4, "recording": 3 * 2, "suite": 3}
+def _step_count(settings: dict[str, Any], sections: Sequence[str]) -> int:
+    playback = sum(len(engines) for _s, _f, engines in PLAYBACK_GROUPS.values())
+    per_repeat = {"playback": playback, "setup": 4, "recording": 3 * 2, "suite": 3}
     total = sum(per_repeat[section] * settings["suite_repeats" if section == "suite" else "repeats"]
                 for section in sections)
     return total + (1 if "suite" in sections else 0)

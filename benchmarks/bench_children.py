@@ -16,7 +16,8 @@ import sys
 import tempfile
 import time
 import unittest
-from typing import Any, Callable, Dict, Iterator, Tuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import bench_data
 
@@ -61,18 +62,18 @@ def _attach(engine: str, session: Any, directory: str) -> Any:
     return placebo.attach(session, directory)
 
 
-def _save(engine: str, directory: str, operation: str, response: Dict[str, Any]) -> str:
+def _save(engine: str, directory: str, operation: str, response: dict[str, Any]) -> str:
     """Save ``response`` with the engine's own ``save_response``; return the file's path."""
     os.makedirs(directory, exist_ok=True)
     pill = _attach(engine, _session(), directory)
     with _quiet():
         pill.save_response("ec2", operation, response)
-    return os.path.join(directory, "ec2.{}_1.json".format(operation))
+    return os.path.join(directory, f"ec2.{operation}_1.json")
 
 
 # 1. Playback
 
-_RESPONSES: Dict[str, Tuple[str, str, Callable[[], Dict[str, Any]], Callable[[Dict[str, Any]], bool]]] = {
+_RESPONSES: dict[str, tuple[str, str, Callable[[], dict[str, Any]], Callable[[dict[str, Any]], bool]]] = {
     "small": ("DescribeAddresses", "describe_addresses", bench_data.elastic_ips,
               lambda response: len(response["Addresses"]) == 5),
     "large": ("DescribeInstances", "describe_instances", bench_data.instances,
@@ -80,7 +81,7 @@ _RESPONSES: Dict[str, Tuple[str, str, Callable[[], Dict[str, Any]], Callable[[Di
 }
 
 
-def playback(task: Dict[str, Any]) -> Dict[str, Any]:
+def playback(task: dict[str, Any]) -> dict[str, Any]:
     """Time per call over ``calls`` calls, after ``warmup`` calls.
 
     placebo_unittest and placebo replay files their own ``save_response``
@@ -114,7 +115,7 @@ def playback(task: Dict[str, Any]) -> Dict[str, Any]:
             first = _save(engine, directory, operation, response)
             file_bytes = os.path.getsize(first)
             for number in range(2, copies + 1):
-                shutil.copyfile(first, first[:-len("_1.json")] + "_{}.json".format(number))
+                shutil.copyfile(first, first[:-len("_1.json")] + f"_{number}.json")
             session = _session()  # a new pill, which sees the copies
             _attach(engine, session, directory).playback()
             client = session.client("ec2", endpoint_url=bench_data.DEAD_ENDPOINT)
@@ -126,12 +127,12 @@ def playback(task: Dict[str, Any]) -> Dict[str, Any]:
             last = call()
         elapsed = time.perf_counter() - started
     if not looks_right(last):
-        raise AssertionError("{} replayed a wrong {} response".format(engine, method))
+        raise AssertionError(f"{engine} replayed a wrong {method} response")
     return {"seconds": elapsed / calls, "file_bytes": file_bytes}
 
 
-def _stubber_each_call(method: str, response: Dict[str, Any], calls: int, warmup: int,
-                       looks_right: Callable[[Dict[str, Any]], bool]) -> Dict[str, Any]:
+def _stubber_each_call(method: str, response: dict[str, Any], calls: int, warmup: int,
+                       looks_right: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
     from botocore.stub import Stubber
 
     client = _session().client("ec2", endpoint_url=bench_data.DEAD_ENDPOINT)
@@ -147,13 +148,13 @@ def _stubber_each_call(method: str, response: Dict[str, Any], calls: int, warmup
         last = call()
     elapsed = time.perf_counter() - started
     if not looks_right(last):
-        raise AssertionError("the Stubber replayed a wrong {} response".format(method))
+        raise AssertionError(f"the Stubber replayed a wrong {method} response")
     return {"seconds": elapsed / calls, "file_bytes": None}
 
 
 # 2. Set-up and tear-down
 
-def setup(task: Dict[str, Any]) -> Dict[str, Any]:
+def setup(task: dict[str, Any]) -> dict[str, Any]:
     """Time per test of ``tests`` tests that each make one EC2 client and no call.
 
     The tests are a generated module run by unittest; a class of ``warmup``
@@ -172,11 +173,11 @@ def setup(task: Dict[str, Any]) -> Dict[str, Any]:
         return {"seconds": (time.perf_counter() - started) / tests}
     with _scratch() as directory:
         os.environ["PLACEBO_DIR"] = directory  # where placebo's decorator makes its test directories
-        module_name = "bench_setup_{}".format(engine)
+        module_name = f"bench_setup_{engine}"
         bench_data.write_module(
             os.path.join(directory, module_name + ".py"), engine,
-            [("WarmUpTest", ["test_{:04d}".format(n) for n in range(warmup)]),
-             ("SetUpTest", ["test_{:04d}".format(n) for n in range(tests)])],
+            [("WarmUpTest", [f"test_{n:04d}" for n in range(warmup)]),
+             ("SetUpTest", [f"test_{n:04d}" for n in range(tests)])],
             bench_data.CLIENT_ONLY_BODY, recordings=directory)
         sys.path.insert(0, directory)
         module = importlib.import_module(module_name)
@@ -199,7 +200,7 @@ def _run_tests(case: type, expected: int) -> None:
 
 # 3. Recording
 
-def recording(task: Dict[str, Any]) -> Dict[str, Any]:
+def recording(task: dict[str, Any]) -> dict[str, Any]:
     """Time to save ``responses`` responses of one operation into one empty directory."""
     engine, count = task["engine"], task["responses"]
     response = bench_data.elastic_ips()
@@ -213,13 +214,13 @@ def recording(task: Dict[str, Any]) -> Dict[str, Any]:
             elapsed = time.perf_counter() - started
         written = len(os.listdir(directory))
     if written != count:
-        raise AssertionError("{} wrote {} files for {} responses".format(engine, written, count))
+        raise AssertionError(f"{engine} wrote {written} files for {count} responses")
     return {"seconds": elapsed}
 
 
 # 4. The generated suite's recordings
 
-def suite_recordings(task: Dict[str, Any]) -> Dict[str, Any]:
+def suite_recordings(task: dict[str, Any]) -> dict[str, Any]:
     """Write the recordings of every suite test, for placebo_unittest and for placebo.
 
     The three responses are what moto answers in a fresh account, fetched
@@ -233,7 +234,7 @@ def suite_recordings(task: Dict[str, Any]) -> Dict[str, Any]:
     with mock_aws():
         client = boto3.client("ec2", region_name=bench_data.REGION)
         responses = [(operation, getattr(client, method)()) for operation, method in bench_data.SUITE_CALLS]
-    names = ["{}.{}".format(class_name, test) for _, class_name, test in bench_data.suite_tests(task["tests"])]
+    names = [f"{class_name}.{test}" for _, class_name, test in bench_data.suite_tests(task["tests"])]
     for engine, root in task["directories"].items():
         first = os.path.join(root, names[0])
         for operation, response in responses:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import datetime
 import os
-from typing import Any, Dict, List, Tuple
+from typing import Any
 
 from dateutil.tz import tzutc
 
@@ -18,7 +18,7 @@ REGION = "us-east-1"
 UTC = tzutc()  # what botocore's parser puts on every timestamp
 
 
-def _metadata(request_id: str) -> Dict[str, Any]:
+def _metadata(request_id: str) -> dict[str, Any]:
     return {
         "RequestId": request_id,
         "HTTPStatusCode": 200,
@@ -37,31 +37,31 @@ def _metadata(request_id: str) -> Dict[str, Any]:
 
 
 def _ip(number: int, first: int = 10) -> str:
-    return "{}.{}.{}.{}".format(first, (number >> 16) & 255, (number >> 8) & 255, number & 255 or 1)
+    return f"{first}.{(number >> 16) & 255}.{(number >> 8) & 255}.{number & 255 or 1}"
 
 
-def _tags(number: int, count: int) -> List[Dict[str, str]]:
+def _tags(number: int, count: int) -> list[dict[str, str]]:
     tags = [
-        {"Key": "Name", "Value": "web-{:04d}".format(number)},
+        {"Key": "Name", "Value": f"web-{number:04d}"},
         {"Key": "Environment", "Value": ("production", "staging", "development")[number % 3]},
         {"Key": "Team", "Value": ("payments", "search", "platform", "data")[number % 4]},
-        {"Key": "CostCenter", "Value": "cc-{:05d}".format(1000 + number % 37)},
-        {"Key": "aws:cloudformation:stack-name", "Value": "stack-{:03d}".format(number % 50)},
+        {"Key": "CostCenter", "Value": f"cc-{1000 + number % 37:05d}"},
+        {"Key": "aws:cloudformation:stack-name", "Value": f"stack-{number % 50:03d}"},
     ]
     return tags[:count]
 
 
-def elastic_ips(count: int = 5) -> Dict[str, Any]:
+def elastic_ips(count: int = 5) -> dict[str, Any]:
     """A ``describe_addresses`` response with ``count`` Elastic IPs."""
     addresses = []
     for number in range(count):
         addresses.append({
-            "InstanceId": "i-{:017x}".format(0x0ABC000 + number),
+            "InstanceId": f"i-{0x0ABC000 + number:017x}",
             "PublicIp": _ip(number + 7, first=54),
-            "AllocationId": "eipalloc-{:017x}".format(0x51000 + number),
-            "AssociationId": "eipassoc-{:017x}".format(0x61000 + number),
+            "AllocationId": f"eipalloc-{0x51000 + number:017x}",
+            "AssociationId": f"eipassoc-{0x61000 + number:017x}",
             "Domain": "vpc",
-            "NetworkInterfaceId": "eni-{:017x}".format(0x71000 + number),
+            "NetworkInterfaceId": f"eni-{0x71000 + number:017x}",
             "NetworkInterfaceOwnerId": ACCOUNT,
             "PrivateIpAddress": _ip(number + 20),
             "Tags": _tags(number, 2),
@@ -71,7 +71,7 @@ def elastic_ips(count: int = 5) -> Dict[str, Any]:
     return {"Addresses": addresses, "ResponseMetadata": _metadata("5ab1c5e2-0d1a-4cf4-9a8e-0c6fb3c8e001")}
 
 
-def _network_interface(number: int, launched: datetime.datetime) -> Dict[str, Any]:
+def _network_interface(number: int, launched: datetime.datetime) -> dict[str, Any]:
     private_ip = _ip(number + 100)
     private_dns = "ip-{}.ec2.internal".format(private_ip.replace(".", "-"))
     public_ip = _ip(number + 1000, first=3)
@@ -83,35 +83,34 @@ def _network_interface(number: int, launched: datetime.datetime) -> Dict[str, An
         },
         "Attachment": {
             "AttachTime": launched,
-            "AttachmentId": "eni-attach-{:017x}".format(number),
+            "AttachmentId": f"eni-attach-{number:017x}",
             "DeleteOnTermination": True,
             "DeviceIndex": 0,
             "Status": "attached",
         },
-        "Groups": [{"GroupName": "web-{}".format(number % 12), "GroupId": "sg-{:017x}".format(number % 12)}],
-        "MacAddress": "0e:{:02x}:{:02x}:{:02x}:{:02x}:3c".format(
-            (number >> 24) & 255, (number >> 16) & 255, (number >> 8) & 255, number & 255),
-        "NetworkInterfaceId": "eni-{:017x}".format(number),
+        "Groups": [{"GroupName": f"web-{number % 12}", "GroupId": f"sg-{number % 12:017x}"}],
+        "MacAddress": "0e:" + ":".join(f"{(number >> shift) & 255:02x}" for shift in (24, 16, 8, 0)) + ":3c",
+        "NetworkInterfaceId": f"eni-{number:017x}",
         "OwnerId": ACCOUNT,
         "PrivateDnsName": private_dns,
         "PrivateIpAddress": private_ip,
         "SourceDestCheck": True,
         "Status": "in-use",
-        "SubnetId": "subnet-{:017x}".format(number % 6),
-        "VpcId": "vpc-{:017x}".format(number % 3),
+        "SubnetId": f"subnet-{number % 6:017x}",
+        "VpcId": f"vpc-{number % 3:017x}",
     }
 
 
-def instance(number: int) -> Dict[str, Any]:
+def instance(number: int) -> dict[str, Any]:
     """One running instance as ``describe_instances`` returns it: 25 fields, three datetimes."""
     launched = datetime.datetime(2024, 1, 1, 8, 0, 0, tzinfo=UTC) + datetime.timedelta(minutes=97 * number)
     primary = _network_interface(number, launched)
     return {
         "AmiLaunchIndex": number % 4,
-        "ImageId": "ami-{:017x}".format(0xA000 + number % 9),
-        "InstanceId": "i-{:017x}".format(0x0ABC000 + number),
+        "ImageId": f"ami-{0xA000 + number % 9:017x}",
+        "InstanceId": f"i-{0x0ABC000 + number:017x}",
         "InstanceType": ("t3.micro", "m5.large", "c6i.xlarge", "r6g.2xlarge")[number % 4],
-        "KeyName": "deploy-{}".format(number % 5),
+        "KeyName": f"deploy-{number % 5}",
         "LaunchTime": launched,
         "Monitoring": {"State": "enabled" if number % 5 == 0 else "disabled"},
         "Placement": {"AvailabilityZone": "us-east-1" + "abcdef"[number % 6], "GroupName": "", "Tenancy": "default"},
@@ -126,12 +125,12 @@ def instance(number: int) -> Dict[str, Any]:
         "BlockDeviceMappings": [
             {"DeviceName": "/dev/xvda", "Ebs": {"AttachTime": launched + datetime.timedelta(seconds=2),
                                                 "DeleteOnTermination": True, "Status": "attached",
-                                                "VolumeId": "vol-{:017x}".format(number)}},
+                                                "VolumeId": f"vol-{number:017x}"}},
         ],
         "EbsOptimized": number % 4 != 0,
         "IamInstanceProfile": {
-            "Arn": "arn:aws:iam::{}:instance-profile/web-{}".format(ACCOUNT, number % 7),
-            "Id": "AIPA{:017d}".format(number % 7),
+            "Arn": f"arn:aws:iam::{ACCOUNT}:instance-profile/web-{number % 7}",
+            "Id": f"AIPA{number % 7:017d}",
         },
         "NetworkInterfaces": [primary],
         "RootDeviceName": "/dev/xvda",
@@ -142,12 +141,12 @@ def instance(number: int) -> Dict[str, Any]:
     }
 
 
-def instances(count: int = 500, per_reservation: int = 4) -> Dict[str, Any]:
+def instances(count: int = 500, per_reservation: int = 4) -> dict[str, Any]:
     """A ``describe_instances`` response with ``count`` instances (500: about 3 MB of JSON)."""
     reservations = []
     for first in range(0, count, per_reservation):
         reservations.append({
-            "ReservationId": "r-{:017x}".format(first // per_reservation),
+            "ReservationId": f"r-{first // per_reservation:017x}",
             "OwnerId": ACCOUNT,
             "Groups": [],
             "Instances": [instance(number) for number in range(first, min(first + per_reservation, count))],
@@ -185,17 +184,17 @@ _ENGINES = {
     "placebo": (
         "import unittest\n\nfrom placebo.utils import placebo_session\n",
         "unittest.TestCase", "", "    @placebo_session\n", ", session",
-        'ec2 = session.client("ec2", endpoint_url="{}")'.format(DEAD_ENDPOINT),
+        f'ec2 = session.client("ec2", endpoint_url="{DEAD_ENDPOINT}")',
     ),
     "moto": (
         "import unittest\n\nimport boto3\nfrom moto import mock_aws\n",
         "unittest.TestCase", "", "    @mock_aws\n", "",
-        'ec2 = boto3.client("ec2", region_name="{}")'.format(REGION),
+        f'ec2 = boto3.client("ec2", region_name="{REGION}")',
     ),
 }
 
 
-def write_module(path: str, engine: str, classes: List[Tuple[str, List[str]]], body: str,
+def write_module(path: str, engine: str, classes: list[tuple[str, list[str]]], body: str,
                  recordings: str = "") -> None:
     """Write a test module for ``engine``: ``classes`` is ``[(class name, [test names])]``.
 
@@ -205,29 +204,28 @@ def write_module(path: str, engine: str, classes: List[Tuple[str, List[str]]], b
     imports, base, attribute, decorator, parameter, make_client = _ENGINES[engine]
     parts = [imports]
     for class_name, tests in classes:
-        parts.append("\n\nclass {}({}):\n".format(class_name, base))
+        parts.append(f"\n\nclass {class_name}({base}):\n")
         parts.append(attribute.format(recordings=recordings))
         for test in tests:
-            parts.append("\n{}    def {}(self{}):\n        {}\n{}".format(
-                decorator, test, parameter, make_client, body))
+            parts.append(f"\n{decorator}    def {test}(self{parameter}):\n        {make_client}\n{body}")
     with open(path, "w") as handle:
         handle.write("".join(parts))
 
 
-def suite_tests(count: int) -> List[Tuple[str, str, str]]:
+def suite_tests(count: int) -> list[tuple[str, str, str]]:
     """``(module, class, test)`` names of a suite of ``count`` tests, 50 to a module."""
     names = []
     for number in range(count):
         module = number // TESTS_PER_MODULE
-        names.append(("test_suite_{:03d}".format(module), "Suite{:03d}Test".format(module),
-                      "test_{:04d}".format(number)))
+        names.append((f"test_suite_{module:03d}", f"Suite{module:03d}Test",
+                      f"test_{number:04d}"))
     return names
 
 
 def write_suite(directory: str, engine: str, count: int, recordings: str = "") -> None:
     """Write a suite of ``count`` tests of three calls each for ``engine`` into ``directory``."""
     os.makedirs(directory, exist_ok=True)
-    modules: Dict[Tuple[str, str], List[str]] = {}
+    modules: dict[tuple[str, str], list[str]] = {}
     for module, class_name, test in suite_tests(count):
         modules.setdefault((module, class_name), []).append(test)
     for (module, class_name), tests in modules.items():

@@ -36,7 +36,7 @@ def _child(kind: str, size: int, match: str) -> None:
     elif kind == "calls":
         pill = placebo_unittest.attach(session, directory, match=match, on_exhausted="cycle")
         for number in range(3):
-            pill.save_response("sqs", "GetQueueUrl", {"QueueUrl": "https://q/{}".format(number)})
+            pill.save_response("sqs", "GetQueueUrl", {"QueueUrl": f"https://q/{number}"})
         pill.playback()
         sqs = session.client("sqs", endpoint_url="http://127.0.0.1:9")
         started = time.perf_counter()
@@ -44,17 +44,17 @@ def _child(kind: str, size: int, match: str) -> None:
             sqs.get_queue_url(QueueName="jobs")
     else:
         for number in range(1, size + 1):
-            document = {"status_code": 200, "data": {"QueueUrl": "https://q/{}".format(number)},
-                        "placebo_unittest": {"format": 1, "request": {"QueueName": "q{}".format(number)},
+            document = {"status_code": 200, "data": {"QueueUrl": f"https://q/{number}"},
+                        "placebo_unittest": {"format": 1, "request": {"QueueName": f"q{number}"},
                                              "types": []}}
-            with open(os.path.join(directory, "sqs.GetQueueUrl_{}.json".format(number)), "w") as handle:
+            with open(os.path.join(directory, f"sqs.GetQueueUrl_{number}.json"), "w") as handle:
                 json.dump(document, handle)
         pill = placebo_unittest.attach(session, directory, match=match, on_exhausted="error")
         pill.playback()
         sqs = session.client("sqs", endpoint_url="http://127.0.0.1:9")
         started = time.perf_counter()
         for number in range(size, 0, -1):
-            sqs.get_queue_url(QueueName="q{}".format(number))
+            sqs.get_queue_url(QueueName=f"q{number}")
     elapsed = time.perf_counter() - started
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # KiB on Linux
     print(json.dumps({"seconds": elapsed, "peak_rss_mib": peak}))
@@ -76,8 +76,8 @@ def main(argv: list) -> int:
     options = parser.parse_args(argv)
     rows = [("bare process (boto3 + one client)", _run("baseline", 0, "order"))]
     for match in ("order", "verify", "params"):
-        rows.append(("{:,} calls, match={}".format(options.calls, match), _run("calls", options.calls, match)))
-    rows.append(("{:,}-recording directory, match=params".format(options.recordings),
+        rows.append((f"{options.calls:,} calls, match={match}", _run("calls", options.calls, match)))
+    rows.append((f"{options.recordings:,}-recording directory, match=params",
                  _run("directory", options.recordings, "params")))
     print("{:<48} {:>10} {:>14}".format("workload", "seconds", "peak RSS MiB"))
     for name, row in rows:

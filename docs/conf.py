@@ -7,7 +7,7 @@ import sys
 
 sys.path.insert(0, os.path.abspath(".."))
 
-import placebo_unittest  # noqa: E402
+import placebo_unittest
 
 project = "placebo_unittest"
 author = "placebo_unittest developers"
@@ -29,4 +29,4 @@ autodoc_default_options = {}
 pygments_style = "sphinx"
 html_theme = "alabaster"
 html_static_path = []
-html_title = "placebo_unittest {}".format(release)
+html_title = f"placebo_unittest {release}"

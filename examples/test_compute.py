@@ -1,5 +1,6 @@
 """EC2: launching instances and reading them back page by page."""
 import inventory
+
 from placebo_unittest import PlaceboTestCase
 
 

@@ -16,7 +16,7 @@ class TableTest(PlaceboTestCase):
         table.wait_until_exists()
         with table.batch_writer() as batch:
             for number in range(12):
-                batch.put_item(Item={"id": "order-%02d" % number, "total": Decimal(number) / 4})
+                batch.put_item(Item={"id": f"order-{number:02d}", "total": Decimal(number) / 4})
         self.assertEqual(table.get_item(Key={"id": "order-06"})["Item"]["total"], Decimal("1.5"))
         paginator = self.client("dynamodb").get_paginator("scan")
         pages = list(paginator.paginate(TableName="orders", PaginationConfig={"PageSize": 5}))

@@ -10,9 +10,8 @@ Each test's recordings are in ``placebo/test_pytest_style.<test name>``.
 and finds no unittest tests in it.
 """
 import boto3
-import pytest
-
 import inventory
+import pytest
 
 BUCKET = "example-pytest-reports"
 TRUSTY = [{"Name": "name", "Values": ["ubuntu/images/*trusty*"]}]

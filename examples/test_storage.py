@@ -1,7 +1,7 @@
 """S3: binary bodies, a waiter, an error, and legacy code on the default session."""
 import boto3
-
 import inventory
+
 from placebo_unittest import PlaceboTestCase
 
 BUCKET = "example-reports"

@@ -27,7 +27,8 @@ import hashlib
 import re
 import threading
 import urllib.parse
-from typing import Any, Dict, FrozenSet, Iterable, List, Set
+from collections.abc import Iterable
+from typing import Any
 
 from .errors import ConfigurationError, RedactionError
 from .redaction import Data, _map_dict, _map_seq
@@ -46,7 +47,7 @@ _FINGERPRINT = re.compile(r"^pbkdf2_sha256\$([1-9][0-9]*)\$([0-9a-f]{64})$")
 
 def _fingerprint(account_id: str, iterations: int = _FINGERPRINT_ITERATIONS) -> str:
     digest = hashlib.pbkdf2_hmac("sha256", account_id.encode("ascii"), _FINGERPRINT_SALT, iterations)
-    return "pbkdf2_sha256${}${}".format(iterations, digest.hex())
+    return f"pbkdf2_sha256${iterations}${digest.hex()}"
 
 
 class AccountIdAnonymizer:
@@ -85,46 +86,46 @@ class AccountIdAnonymizer:
         self.discover = discover
         self.keep = frozenset(keep) | {replacement}
         self._lock = threading.Lock()
-        self._ids: Set[str] = set()
-        self._replaced: Set[str] = set()
-        self._verdicts: Dict[str, bool] = {}
-        self._fingerprints: Dict[int, Set[str]] = {}
+        self._ids: set[str] = set()
+        self._replaced: set[str] = set()
+        self._verdicts: dict[str, bool] = {}
+        self._fingerprints: dict[int, set[str]] = {}
         for fingerprint in fingerprints:
             match = _FINGERPRINT.match(fingerprint)
             if match is None:
-                raise RedactionError("{!r} isn't an account-id fingerprint written by "
-                                     "AccountIdAnonymizer.fingerprints().".format(fingerprint))
+                raise RedactionError(f"{fingerprint!r} isn't an account-id fingerprint written by "
+                                     "AccountIdAnonymizer.fingerprints().")
             self._fingerprints.setdefault(int(match.group(1)), set()).add(fingerprint)
         self._learn_ids(account_ids, strict=True)
 
     @classmethod
     def from_fingerprints(
         cls, fingerprints: Iterable[str], *, replacement: str = ACCOUNT_ID_PLACEHOLDER
-    ) -> "AccountIdAnonymizer":
+    ) -> AccountIdAnonymizer:
         """An anonymizer replacing exactly the ids whose fingerprints are given (for playback)."""
         return cls(replacement=replacement, discover=False, fingerprints=fingerprints)
 
     @property
-    def account_ids(self) -> FrozenSet[str]:
+    def account_ids(self) -> frozenset[str]:
         """The real ids it was given or has learned (kept in memory only)."""
         return frozenset(self._ids)
 
     @property
-    def replaced(self) -> FrozenSet[str]:
+    def replaced(self) -> frozenset[str]:
         """The real ids it has actually replaced so far (kept in memory only)."""
         return frozenset(self._replaced)
 
-    def fingerprints(self) -> List[str]:
+    def fingerprints(self) -> list[str]:
         """Digests of :attr:`account_ids`, sorted, safe to store beside the recordings."""
         return sorted(_fingerprint(account_id) for account_id in self.account_ids)
 
-    def learn(self, value: Any) -> FrozenSet[str]:
+    def learn(self, value: Any) -> frozenset[str]:
         """Learn the account ids found in ``value`` (any tree); return the new ones."""
-        found: Set[str] = set()
+        found: set[str] = set()
         _discover(value, found)
         return self._learn_ids(found, strict=False)
 
-    def _learn_ids(self, ids: Iterable[str], strict: bool) -> FrozenSet[str]:
+    def _learn_ids(self, ids: Iterable[str], strict: bool) -> frozenset[str]:
         new = set()
         for account_id in ids:
             if not isinstance(account_id, str) or not _ONLY_TWELVE_DIGITS.match(account_id):
@@ -163,25 +164,25 @@ class AccountIdAnonymizer:
         return self(service, operation, params)
 
     def __repr__(self) -> str:
-        return "<redactor {} -> {}>".format(self.name, self.replacement)
+        return f"<redactor {self.name} -> {self.replacement}>"
 
-    def _anonymize_dict(self, value: Dict[Any, Any]) -> Dict[Any, Any]:
+    def _anonymize_dict(self, value: dict[Any, Any]) -> dict[Any, Any]:
         keys = {key: self.anonymize(key) if isinstance(key, str) else key for key in value}
         values = _map_dict(value, lambda key, child: self.anonymize(child))
         if all(new is key for key, new in keys.items()):
             return values
-        result: Dict[Any, Any] = {}
+        result: dict[Any, Any] = {}
         for key, child in values.items():
             if keys[key] in result:
                 raise RedactionError(
-                    "Replacing account ids would merge two keys of one dict into {!r}; "
+                    f"Replacing account ids would merge two keys of one dict into {keys[key]!r}; "
                     "anonymise these accounts with separate AccountIdAnonymizers, each "
-                    "with its own replacement.".format(keys[key])
+                    "with its own replacement."
                 )
             result[keys[key]] = child
         return result
 
-    def _substitute(self, match: "re.Match[str]") -> str:
+    def _substitute(self, match: re.Match[str]) -> str:
         candidate = match.group()
         if not self._is_known(candidate):
             return candidate
@@ -205,7 +206,7 @@ def _has_twelve(text: str) -> bool:
     return len(text) >= 12 and _TWELVE_DIGITS.search(text) is not None
 
 
-def _discover(value: Any, found: Set[str], member: str = "") -> None:
+def _discover(value: Any, found: set[str], member: str = "") -> None:
     if isinstance(value, str):
         if member and _ACCOUNT_MEMBER.search(member) and _ONLY_TWELVE_DIGITS.match(value):
             found.add(value)

@@ -9,7 +9,8 @@ from __future__ import annotations
 import collections
 import reprlib
 import threading
-from typing import Any, Deque, Dict, Iterator, List, NamedTuple, Optional
+from collections.abc import Iterator
+from typing import Any, NamedTuple
 
 from botocore import xform_name
 
@@ -35,17 +36,17 @@ class Call(NamedTuple):
 
     service: str
     operation: str
-    params: Dict[str, Any] = {}
+    params: dict[str, Any] = {}  # noqa: RUF012 - a field's default: a NamedTuple shares it, nothing changes it
     source: str = LIVE
-    path: Optional[str] = None
+    path: str | None = None
 
     def __str__(self) -> str:
         shown = reprlib.Repr()
         shown.maxstring = 60
         shown.maxother = 60
-        arguments = ", ".join("{}={}".format(k, shown.repr(v)) for k, v in self.params.items())
-        where = " <- {}".format(self.path) if self.path else " ({})".format(self.source)
-        return "{}.{}({}){}".format(self.service, self.operation, arguments, where)
+        arguments = ", ".join(f"{k}={shown.repr(v)}" for k, v in self.params.items())
+        where = f" <- {self.path}" if self.path else f" ({self.source})"
+        return f"{self.service}.{self.operation}({arguments}){where}"
 
 
 _new_tuple = tuple.__new__
@@ -61,7 +62,7 @@ class CallLog:
     Only the last ``max_calls`` are kept; :attr:`dropped` counts the others."""
 
     def __init__(self, max_calls: int = MAX_CALLS) -> None:
-        self._calls: Deque[Call] = collections.deque(maxlen=max_calls)
+        self._calls: collections.deque[Call] = collections.deque(maxlen=max_calls)
         self._lock = threading.Lock()
         self.dropped = 0
 
@@ -71,7 +72,7 @@ class CallLog:
                 self.dropped += 1
             self._calls.append(call)
 
-    def log(self, service: str, operation: str, params: Dict[str, Any], source: str, path: Optional[str]) -> None:
+    def log(self, service: str, operation: str, params: dict[str, Any], source: str, path: str | None) -> None:
         """Add the call these make up; :meth:`add` without building the tuple field by field."""
         call = _new_tuple(Call, (service, operation, params, source, path))
         with self._lock:
@@ -91,7 +92,7 @@ class CallLog:
     def __len__(self) -> int:
         return len(self._calls)
 
-    def find(self, service: Optional[str] = None, operation: Optional[str] = None) -> List[Call]:
+    def find(self, service: str | None = None, operation: str | None = None) -> list[Call]:
         """The calls to ``operation`` (``DescribeInstances`` or
         ``describe_instances``) of ``service``; either may be left out."""
         return [c for c in self
@@ -100,9 +101,9 @@ class CallLog:
 
     def describe(self) -> str:
         """Every call, one a line, for failure messages."""
-        lines = ["  {}. {}".format(n, call) for n, call in enumerate(self, self.dropped + 1)]
+        lines = [f"  {n}. {call}" for n, call in enumerate(self, self.dropped + 1)]
         if self.dropped:
-            lines.insert(0, "  ({} earlier calls not kept)".format(self.dropped))
+            lines.insert(0, f"  ({self.dropped} earlier calls not kept)")
         return "\n".join(lines) if lines else "  (no calls)"
 
 

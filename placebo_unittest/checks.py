@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import binascii
 import datetime as _dt
+import itertools
 import json
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from .codec import (
     BODY_TAGS,
@@ -51,44 +52,43 @@ def text_of(raw: bytes) -> str:
     nul = raw.find(b"\x00")
     if nul >= 0:
         if not raw.strip(b"\x00"):
-            raise Invalid("it holds nothing but NUL bytes ({} of them), as a file does when a crash "
-                           "or a full disk stopped it being written".format(len(raw)))
-        raise Invalid("it holds a NUL byte at offset {}, which JSON text never does: the file was "
+            raise Invalid(f"it holds nothing but NUL bytes ({len(raw)} of them), as a file does when a crash "
+                           "or a full disk stopped it being written")
+        raise Invalid(f"it holds a NUL byte at offset {nul}, which JSON text never does: the file was "
                        "damaged (a crash or a full disk can leave NUL bytes) or saved as UTF-16 or "
-                       "UTF-32 rather than UTF-8".format(nul))
+                       "UTF-32 rather than UTF-8")
     try:
         return raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise Invalid("it is not UTF-8 text: the byte 0x{:02x} at offset {} can't be decoded ({}); "
-                       "save it as UTF-8".format(raw[exc.start], exc.start, exc.reason)) from exc
+        raise Invalid(f"it is not UTF-8 text: the byte 0x{raw[exc.start]:02x} at offset {exc.start} can't be "
+                      f"decoded ({exc.reason}); save it as UTF-8") from exc
 
 
 def json_problem(text: str, exc: json.JSONDecodeError) -> str:
     if exc.pos >= len(text.rstrip()) or exc.msg.startswith("Unterminated string"):
-        return ("it is not valid JSON: it stops in the middle of a value (line {}, column {}), so it "
-                "was probably cut short while being written ({}: {})").format(
-                    exc.lineno, exc.colno, named(exc), exc)
-    return "it is not valid JSON ({}: {})".format(named(exc), exc)
+        return (f"it is not valid JSON: it stops in the middle of a value (line {exc.lineno}, column "
+                f"{exc.colno}), so it was probably cut short while being written ({named(exc)}: {exc})")
+    return f"it is not valid JSON ({named(exc)}: {exc})"
 
 
 def check_document(document: Any, is_json: bool) -> int:
     """The status code of a whole recording, once its shape is checked."""
     if not isinstance(document, dict):
-        raise Invalid('it holds {}, not an object with "status_code" and "data" members, so it is '
-                       "not a recording".format(kind_of(document, is_json)))
+        raise Invalid(f'it holds {kind_of(document, is_json)}, not an object with "status_code" and "data" '
+                      "members, so it is not a recording")
     if "data" not in document:
         members = ", ".join(_brief(key) for key in list(document)[:8]) or "none"
-        raise Invalid('it has no "data" member, so it is not a recording (its members: {})'.format(members))
+        raise Invalid(f'it has no "data" member, so it is not a recording (its members: {members})')
     if "status_code" not in document:
         raise Invalid('it has no "status_code" member: a recording gives the HTTP status of its '
                        'response there, as in "status_code": 200')
     status = document["status_code"]
     if type(status) is not int:
-        raise Invalid("its status_code {} is not an integer: it must be the HTTP status of the "
-                       "response, such as 200".format(_brief(status)))
+        raise Invalid(f"its status_code {_brief(status)} is not an integer: it must be the HTTP status of the "
+                       "response, such as 200")
     if not 100 <= status <= 599:
-        raise Invalid("its status_code {} is not an HTTP status code, which lies between 100 and "
-                       "599".format(status))
+        raise Invalid(f"its status_code {status} is not an HTTP status code, which lies between 100 and "
+                       "599")
     return status
 
 
@@ -98,34 +98,33 @@ _KINDS = ("bytes", "datetime", "datetime-local", "dict", "str")
 _DAY = 86400  # seconds: a UTC offset lies strictly within a day either way
 
 
-def check_section(section: Any) -> List[list]:
+def check_section(section: Any) -> list[list[Any]]:
     """The ``types`` entries of a well-formed section of a format this module reads."""
-    malformed = "its {} section is malformed: ".format(SECTION)
+    malformed = f"its {SECTION} section is malformed: "
     if not isinstance(section, dict):
-        raise Invalid(malformed + "it is {}, not an object".format(kind_of(section, True)))
+        raise Invalid(malformed + f"it is {kind_of(section, True)}, not an object")
     version = section.get("format", 0)
     if type(version) is not int:
-        raise Invalid(malformed + 'its "format" is {}, not an integer'.format(_brief(version)))
+        raise Invalid(malformed + f'its "format" is {_brief(version)}, not an integer')
     if version > FORMAT_VERSION:
-        raise Invalid("it was written by a newer placebo_unittest (format {}); upgrade "
-                       "placebo_unittest to read it".format(version))
+        raise Invalid(f"it was written by a newer placebo_unittest (format {version}); upgrade "
+                       "placebo_unittest to read it")
     entries = section.get("types")
     if not isinstance(entries, list):
-        raise Invalid(malformed + 'its "types" is {}, not a list'.format(_brief(entries)))
-    seen: Dict[tuple, int] = {}
+        raise Invalid(malformed + f'its "types" is {_brief(entries)}, not a list')
+    seen: dict[tuple[Any, ...], int] = {}
     for number, entry in enumerate(entries, 1):
         problem = _entry_problem(entry)
         if problem:
-            raise Invalid(malformed + "types entry {} ({}) {}".format(number, _brief(entry), problem))
+            raise Invalid(malformed + f"types entry {number} ({_brief(entry)}) {problem}")
         key = tuple(entry[0])
         if key in seen:
-            raise Invalid(malformed + "types entries {} and {} both describe {}".format(
-                seen[key], number, show_path(entry[0])))
+            raise Invalid(malformed + f"types entries {seen[key]} and {number} both describe {show_path(entry[0])}")
         seen[key] = number
     return entries
 
 
-def _entry_problem(entry: Any) -> Optional[str]:
+def _entry_problem(entry: Any) -> str | None:
     if type(entry) is not list or len(entry) != 3:
         return "is not a [path, kind, argument] list"
     path, kind, argument = entry
@@ -133,16 +132,16 @@ def _entry_problem(entry: Any) -> Optional[str]:
         return "has a path that is not a list"
     for step in path:
         if type(step) is not str and not (type(step) is int and step >= 0):
-            return "has the path step {}, which is neither a key nor a list index".format(_brief(step))
+            return f"has the path step {_brief(step)}, which is neither a key nor a list index"
     if type(kind) is not str or kind not in _KINDS:
         return "has the unknown kind {}; format {} knows {}".format(
             _brief(kind), FORMAT_VERSION, ", ".join(_KINDS))
     if kind in ("bytes", "dict"):
-        return None if argument is None else "has an argument, where a {} entry has null".format(kind)
+        return None if argument is None else f"has an argument, where a {kind} entry has null"
     if kind == "str":
         if (type(argument) is not list or not argument
                 or any(type(p) is not int or p < 0 for p in argument)
-                or any(a >= b for a, b in zip(argument, argument[1:]))):
+                or any(a >= b for a, b in itertools.pairwise(argument))):
             return "needs a list of increasing character positions as its argument"
         return None
     if argument is None and kind == "datetime":
@@ -155,37 +154,37 @@ def _entry_problem(entry: Any) -> Optional[str]:
 _NEEDS_DATETIME = "a datetime holds exactly the integers {}".format(", ".join(DATETIME_FIELDS))
 
 
-def check_data(data: Any, entries: List[list], legacy: bool) -> None:
+def check_data(data: Any, entries: list[list[Any]], legacy: bool) -> None:
     """Every tagged value in ``data`` can be decoded, and every entry fits its value."""
     literal_paths = {tuple(path) for path, kind, _argument in entries if kind == "dict"}
     nodes = [_resolve(data, path, kind, literal_paths) for path, kind, _argument in entries]
-    literal = {id(node) for node, entry in zip(nodes, entries) if entry[1] == "dict"}
+    literal = {id(node) for node, entry in zip(nodes, entries, strict=True) if entry[1] == "dict"}
     _check_tags(data, literal, legacy)
-    for node, (path, kind, argument) in zip(nodes, entries):
+    for node, (path, kind, argument) in zip(nodes, entries, strict=True):
         _check_entry(node, path, kind, argument)
 
 
 def _mismatch(problem: str) -> Invalid:
-    return Invalid("its {} section doesn't match its data: {}".format(SECTION, problem))
+    return Invalid(f"its {SECTION} section doesn't match its data: {problem}")
 
 
-def _resolve(data: Any, path: list, kind: str, literal_paths: set) -> Any:
+def _resolve(data: Any, path: list[Any], kind: str, literal_paths: set[tuple[Any, ...]]) -> Any:
     """The value ``path`` leads to, as both decoders will find it."""
     node = data
     for depth, step in enumerate(path):
         if type(node) is dict and "__class__" in node and tuple(path[:depth]) not in literal_paths:
-            raise _mismatch("it marks {} as {}, inside the tagged value at {}".format(
-                show_path(path), kind, show_path(path[:depth])))
+            raise _mismatch(f"it marks {show_path(path)} as {kind}, inside the tagged value at "
+                            f"{show_path(path[:depth])}")
         if type(node) is dict and type(step) is str and step in node:
             node = node[step]
         elif type(node) is list and type(step) is int and step < len(node):
             node = node[step]
         else:
-            raise _mismatch("it marks {} as {}, but there is no such value".format(show_path(path), kind))
+            raise _mismatch(f"it marks {show_path(path)} as {kind}, but there is no such value")
     return node
 
 
-def _check_tags(data: Any, literal: set, legacy: bool) -> None:
+def _check_tags(data: Any, literal: set[int], legacy: bool) -> None:
     stack = [data]
     while stack:
         node = stack.pop()
@@ -194,7 +193,7 @@ def _check_tags(data: Any, literal: set, legacy: bool) -> None:
             if "__class__" in node and id(node) not in literal:
                 problem = _tag_problem(node, legacy)
                 if problem:
-                    raise Invalid("{} {}".format(show_path(_locate(data, node)), problem))
+                    raise Invalid(f"{show_path(_locate(data, node))} {problem}")
                 continue  # a tag holds no containers: nothing inside to check
             stack.extend(reversed(node.values()))
         elif kind is list:
@@ -203,7 +202,7 @@ def _check_tags(data: Any, literal: set, legacy: bool) -> None:
 
 def _locate(data: Any, target: Any) -> Path:
     """The path to ``target`` (found by identity) in ``data``; used only to report an error."""
-    stack: List[Tuple[Any, Path]] = [(data, [])]
+    stack: list[tuple[Any, Path]] = [(data, [])]
     while stack:
         node, path = stack.pop()
         if node is target:
@@ -215,82 +214,79 @@ def _locate(data: Any, target: Any) -> Path:
     return []
 
 
-def _tag_problem(obj: dict, legacy: bool) -> Optional[str]:
+def _tag_problem(obj: dict[str, Any], legacy: bool) -> str | None:
     """What is wrong with a ``{"__class__": ...}`` value, or None if it decodes."""
     name = obj["__class__"]
     if type(name) is not str or (name != "datetime" and name not in BODY_TAGS):
         if legacy:
-            return ('has "__class__": {}, a type placebo never writes (it writes only "datetime", '
+            return (f'has "__class__": {_brief(name)}, a type placebo never writes (it writes only "datetime", '
                     '"StreamingBody" and "StreamingChecksumBody"), so it can\'t be replayed: the file '
-                    "was edited by hand or written by another tool".format(_brief(name)))
-        return ('has "__class__": {}, which is neither a value placebo_unittest writes ("datetime" or '
-                '"StreamingBody") nor a plain dict marked "dict" in its {} section'.format(
-                    _brief(name), SECTION))
-    invalid = 'is not a valid "{}" value'.format(name)
+                    "was edited by hand or written by another tool")
+        return (f'has "__class__": {_brief(name)}, which is neither a value placebo_unittest writes ("datetime" or '
+                f'"StreamingBody") nor a plain dict marked "dict" in its {SECTION} section')
+    invalid = f'is not a valid "{name}" value'
     if type(obj.get("__module__", "")) is not str:
         return '{} (TypeError: its "__module__" is {}, not a string)'.format(invalid, _brief(obj["__module__"]))
     if name == "datetime":
         return _datetime_problem(obj, invalid)
     extra = [key for key in obj if key not in ("__class__", "__module__", "body")]
     if "body" not in obj:
-        return '{} (TypeError: it has no "body" member holding its bytes)'.format(invalid)
+        return f'{invalid} (TypeError: it has no "body" member holding its bytes)'
     if extra:
-        return "{} (TypeError: it has the extra {})".format(invalid, _members(extra))
+        return f"{invalid} (TypeError: it has the extra {_members(extra)})"
     body = obj["body"]
     if type(body) is not str:
-        return '{} (TypeError: its "body" is {}, not a base64 string)'.format(invalid, _brief(body))
+        return f'{invalid} (TypeError: its "body" is {_brief(body)}, not a base64 string)'
     try:
         body_bytes(body, strict=not legacy)
     except ValueError as exc:
         what = "not valid base64" if not legacy else "neither base64 nor text UTF-8 can hold"
-        return '{} ({}: its "body" is {}: {})'.format(invalid, named(exc), what, exc)
+        return f'{invalid} ({named(exc)}: its "body" is {what}: {exc})'
     return None
 
 
-def _datetime_problem(obj: dict, invalid: str) -> Optional[str]:
+def _datetime_problem(obj: dict[str, Any], invalid: str) -> str | None:
     fields = {key: value for key, value in obj.items() if key not in ("__class__", "__module__")}
     missing = [field for field in DATETIME_FIELDS if field not in fields]
     if missing:
-        return "{} (TypeError: it lacks the {}; {})".format(invalid, _members(missing), _NEEDS_DATETIME)
+        return f"{invalid} (TypeError: it lacks the {_members(missing)}; {_NEEDS_DATETIME})"
     extra = [key for key in fields if key not in DATETIME_FIELDS]
     if extra:
-        return "{} (TypeError: it has the extra {}; {})".format(invalid, _members(extra), _NEEDS_DATETIME)
+        return f"{invalid} (TypeError: it has the extra {_members(extra)}; {_NEEDS_DATETIME})"
     for field in DATETIME_FIELDS:
         if type(fields[field]) is not int:
-            return "{} (TypeError: its {} is {}, not an integer; {})".format(
-                invalid, _brief(field), _brief(fields[field]), _NEEDS_DATETIME)
+            return (f"{invalid} (TypeError: its {_brief(field)} is {_brief(fields[field])}, not an integer; "
+                    f"{_NEEDS_DATETIME})")
     try:
         _dt.datetime(tzinfo=UTC_ZONE, **fields)
     except (ValueError, OverflowError) as exc:
-        return "{} ({}: {})".format(invalid, named(exc), exc)
+        return f"{invalid} ({named(exc)}: {exc})"
     return None
 
 
-def _check_entry(node: Any, path: list, kind: str, argument: Any) -> None:
+def _check_entry(node: Any, path: list[Any], kind: str, argument: Any) -> None:
     where = show_path(path)
     if kind == "dict":
         if type(node) is not dict:
-            raise _mismatch("it marks {} as a plain dict, but that is {}".format(where, kind_of(node, True)))
+            raise _mismatch(f"it marks {where} as a plain dict, but that is {kind_of(node, True)}")
         return
     if kind in ("bytes", "str"):
         if type(node) is not str:
-            raise _mismatch("it marks {} as {}, but that is {}, not a string".format(
-                where, kind, kind_of(node, True)))
+            raise _mismatch(f"it marks {where} as {kind}, but that is {kind_of(node, True)}, not a string")
         if kind == "str" and argument[-1] >= len(node):
-            raise _mismatch("it marks character {} of {} to split, but the string is {} long".format(
-                argument[-1], where, len(node)))
+            raise _mismatch(f"it marks character {argument[-1]} of {where} to split, but the string is "
+                            f"{len(node)} long")
     elif type(node) is not dict or node.get("__class__") != "datetime":
-        raise _mismatch("it marks {} as a datetime, but that is {}".format(where, kind_of(node, True)))
+        raise _mismatch(f"it marks {where} as a datetime, but that is {kind_of(node, True)}")
     else:
         node = tagged(node, "datetime")
     try:
         convert(node, kind, argument)
     except (binascii.Error, ValueError, OverflowError) as exc:
         if kind == "bytes":
-            raise _mismatch("it marks {} as bytes, but {} is not valid base64 ({}: {})".format(
-                where, _brief(node), named(exc), exc)) from exc
-        raise _mismatch("its {} entry for {} can't be applied ({}: {})".format(
-            kind, where, named(exc), exc)) from exc
+            raise _mismatch(f"it marks {where} as bytes, but {_brief(node)} is not valid base64 "
+                            f"({named(exc)}: {exc})") from exc
+        raise _mismatch(f"its {kind} entry for {where} can't be applied ({named(exc)}: {exc})") from exc
 
 
 def _brief(value: Any) -> str:
@@ -307,20 +303,20 @@ def named(exc: BaseException) -> str:
     kind = type(exc)
     if kind.__module__ in ("builtins", "json.decoder", "_pickle"):
         return kind.__name__
-    return "{}.{}".format(kind.__module__, kind.__qualname__)
+    return f"{kind.__module__}.{kind.__qualname__}"
 
 
-def _members(names: List[str]) -> str:
+def _members(names: list[str]) -> str:
     shown = ", ".join(_brief(name) for name in names[:8]) + (", ..." if len(names) > 8 else "")
     return ("member " if len(names) == 1 else "members ") + shown
 
 
 def kind_of(value: Any, is_json: bool) -> str:
     if not is_json:
-        return "a {}.{}".format(type(value).__module__, type(value).__qualname__)
+        return f"a {type(value).__module__}.{type(value).__qualname__}"
     if value is None or type(value) is bool:
         return json.dumps(value)
     if type(value) in (int, float):
-        return "the number {}".format(_brief(value))
-    names: Dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
+        return f"the number {_brief(value)}"
+    names: dict[type, str] = {dict: "an object", list: "an array", str: "a string"}
     return names.get(type(value), "a value")

@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import json
 import sys
-from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, TypeVar
+from collections.abc import Iterator, Sequence
+from typing import Any, TypeVar
 
 import click
 
@@ -55,14 +56,14 @@ def _progress(items: Sequence[T], label: str) -> Iterator[Sequence[T]]:
         yield items
 
 
-def _find(paths: Tuple[str, ...]) -> List[RecordingDir]:
+def _find(paths: tuple[str, ...]) -> list[RecordingDir]:
     try:
         return inventory.find_recording_dirs(paths or (".",))
     except (OSError, ValueError) as exc:
         raise click.UsageError(str(exc)) from exc
 
 
-def _files(directories: Sequence[RecordingDir]) -> List[RecordingFile]:
+def _files(directories: Sequence[RecordingDir]) -> list[RecordingFile]:
     return [item for directory in directories for item in directory.files]
 
 
@@ -75,9 +76,9 @@ def _size(count: int) -> str:
     size = float(count)
     for unit in ("B", "KiB", "MiB"):
         if size < 1024 or unit == "MiB":
-            return "{} {}".format(int(size) if unit == "B" else "{:.1f}".format(size), unit)
+            return "{} {}".format(int(size) if unit == "B" else f"{size:.1f}", unit)
         size /= 1024
-    return "{} B".format(count)  # not reached
+    return f"{count} B"  # not reached
 
 
 def _plural(count: int, word: str, plural: str = "") -> str:
@@ -85,7 +86,7 @@ def _plural(count: int, word: str, plural: str = "") -> str:
     return "{} {}".format(count, word if count == 1 else plural or word + "s")
 
 
-def _load_redactors(specs: Sequence[str]) -> List[Redactor]:
+def _load_redactors(specs: Sequence[str]) -> list[Redactor]:
     redactors = []
     for spec in specs:
         try:
@@ -130,13 +131,13 @@ def _form_label(form: str, count: int, several: bool) -> str:
     label = {"current": "json", "placebo": "json (placebo form)",
              "cloud-custodian": "json (cloud-custodian form)", "pickle": "pickle",
              "unreadable": "unreadable"}.get(form, form)
-    return "{} {}".format(count, label) if several else label
+    return f"{count} {label}" if several else label
 
 
 @cli.command("list")
 @_PATHS_ARGUMENT
 @_JSON_OPTION
-def list_command(paths: Tuple[str, ...], as_json: bool) -> None:
+def list_command(paths: tuple[str, ...], as_json: bool) -> None:
     """Show the recordings in each test directory.
 
     For each directory: its services, and for each operation how many calls
@@ -146,18 +147,18 @@ def list_command(paths: Tuple[str, ...], as_json: bool) -> None:
     """
     directories = _find(paths)
     files = _files(directories)
-    infos: Dict[str, FileInfo] = {}
+    infos: dict[str, FileInfo] = {}
     with _progress(files, "Reading recordings") as items:
         for item in items:
             infos[item.path] = inventory.describe_file(item)
-    report: List[Dict[str, Any]] = []
-    totals: Dict[str, Any] = {"directories": len(directories), "recordings": 0, "calls": 0,
+    report: list[dict[str, Any]] = []
+    totals: dict[str, Any] = {"directories": len(directories), "recordings": 0, "calls": 0,
                               "size": 0, "formats": {}, "forms": {}}
     for directory in directories:
         described = [infos[item.path] for item in directory.files]
         operations = inventory.summarize(described)
         calls = sum(op.calls for op in operations)
-        entry: Dict[str, Any] = {
+        entry: dict[str, Any] = {
             "path": directory.path,
             "complete": directory.complete,
             "recordings": len(directory.files),
@@ -180,11 +181,11 @@ def list_command(paths: Tuple[str, ...], as_json: bool) -> None:
     if not directories:
         click.echo("No recordings found in {}.".format(", ".join(paths or (".",))))
         return
-    for entry, directory in zip(report, directories):
+    for entry, directory in zip(report, directories, strict=True):
         click.echo("{}  ({}, {}, {}; services: {})".format(
             directory.path, _plural(entry["recordings"], "recording"), _plural(entry["calls"], "call"),
             _size(entry["size"]), ", ".join(entry["services"])))
-        listed: List[Dict[str, Any]] = entry["operations"]
+        listed: list[dict[str, Any]] = entry["operations"]
         width = max(len("{}.{}".format(op["stem"], op["operation"])) for op in listed)
         for op in listed:
             forms = op["forms"]
@@ -206,7 +207,7 @@ def list_command(paths: Tuple[str, ...], as_json: bool) -> None:
               help="Leave out one kind of check; repeatable. Unreadable files are always reported.")
 @_REDACTOR_OPTION
 @_JSON_OPTION
-def check_command(paths: Tuple[str, ...], skipped: Tuple[str, ...], redactor_specs: Tuple[str, ...],
+def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_specs: tuple[str, ...],
                   as_json: bool) -> None:
     """Find recordings that are broken, unsafe or out of date.
 
@@ -228,7 +229,7 @@ def check_command(paths: Tuple[str, ...], skipped: Tuple[str, ...], redactor_spe
     directories = _find(paths)
     files = _files(directories)
     redactors = inventory.detection_redactors() + _load_redactors(redactor_specs)
-    problems: List[Problem] = []
+    problems: list[Problem] = []
     with _progress(files, "Checking recordings") as items:
         for item in items:
             problems.extend(inventory.check_file(
@@ -243,45 +244,45 @@ def check_command(paths: Tuple[str, ...], skipped: Tuple[str, ...], redactor_spe
                     "problems": [p.as_dict() for p in problems]})
     else:
         for problem in problems:
-            click.echo("{} [{}]".format(problem, problem.kind))
+            click.echo(f"{problem} [{problem.kind}]")
         where = "{} in {}".format(_plural(len(files), "recording"),
                                   _plural(len(directories), "directory", "directories"))
         if problems:
             click.echo("Checked {}: {} in {}.".format(
                 where, _plural(len(problems), "problem"), _plural(len({p.path for p in problems}), "file")))
         else:
-            click.echo("Checked {}: no problems.".format(where))
+            click.echo(f"Checked {where}: no problems.")
     if problems:
         sys.exit(1)
 
 
 # -- redact ----------------------------------------------------------------------------
 
-def _outcome_line(outcome: Outcome, verb: str, would: str) -> Optional[str]:
+def _outcome_line(outcome: Outcome, verb: str, would: str) -> str | None:
     if outcome.action in ("redacted", "converted"):
-        text = "{} {}".format(would if outcome.dry_run else verb, outcome.path)
+        text = f"{would if outcome.dry_run else verb} {outcome.path}"
         if outcome.fields:
             text += ": " + ", ".join(outcome.fields)
         elif outcome.detail:
-            text += " ({})".format(outcome.detail)
+            text += f" ({outcome.detail})"
         if outcome.written and outcome.written != outcome.path:
-            text += " -> {}".format(outcome.written)
+            text += f" -> {outcome.written}"
         if outcome.removed:
             text += "; {} {}".format("would remove" if outcome.dry_run else "removed", outcome.removed)
         return text
     if outcome.action == "skipped":
-        return "skipped {}: {}".format(outcome.path, outcome.detail)
+        return f"skipped {outcome.path}: {outcome.detail}"
     if outcome.action == "failed":
-        return "FAILED {}: {}".format(outcome.path, outcome.detail)
+        return f"FAILED {outcome.path}: {outcome.detail}"
     return None
 
 
-def _finish(outcomes: List[Outcome], as_json: bool, dry_run: bool, done: str, nothing: str,
-            extra: Optional[Dict[str, Any]] = None) -> None:
+def _finish(outcomes: list[Outcome], as_json: bool, dry_run: bool, done: str, nothing: str,
+            extra: dict[str, Any] | None = None) -> None:
     counts = {action: sum(1 for o in outcomes if o.action == action)
               for action in (done, "unchanged", "skipped", "failed")}
     if as_json:
-        document: Dict[str, Any] = {"dry_run": dry_run, "counts": counts,
+        document: dict[str, Any] = {"dry_run": dry_run, "counts": counts,
                                     "files": [o.as_dict() for o in outcomes]}
         document.update(extra or {})
         _emit_json(document)
@@ -299,7 +300,7 @@ def _finish(outcomes: List[Outcome], as_json: bool, dry_run: bool, done: str, no
                                       "would be " + done if dry_run else done)]
             for action in ("unchanged", "skipped", "failed"):
                 if counts[action]:
-                    summary.append("{} {}".format(counts[action], action))
+                    summary.append(f"{counts[action]} {action}")
             click.echo(", ".join(summary) + ("; nothing was written (dry run)." if dry_run else "."))
     if counts["failed"]:
         sys.exit(1)
@@ -312,7 +313,7 @@ def _finish(outcomes: List[Outcome], as_json: bool, dry_run: bool, done: str, no
               help="Apply only the --redactor ones, not the defaults.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @_JSON_OPTION
-def redact_command(paths: Tuple[str, ...], redactor_specs: Tuple[str, ...], no_defaults: bool,
+def redact_command(paths: tuple[str, ...], redactor_specs: tuple[str, ...], no_defaults: bool,
                    dry_run: bool, as_json: bool) -> None:
     """Remove secrets from recordings already written, in place.
 
@@ -359,7 +360,7 @@ def _name(redactor: Redactor) -> str:
                    "placebo's reader gives.")
 @click.option("--dry-run", is_flag=True, help="Show what would change; write nothing.")
 @_JSON_OPTION
-def convert_command(paths: Tuple[str, ...], keep_old: bool, legacy_types: bool, dry_run: bool,
+def convert_command(paths: tuple[str, ...], keep_old: bool, legacy_types: bool, dry_run: bool,
                     as_json: bool) -> None:
     """Rewrite pickle, placebo and cloud-custodian recordings as current JSON.
 
@@ -382,7 +383,7 @@ def convert_command(paths: Tuple[str, ...], keep_old: bool, legacy_types: bool, 
             "Nothing to convert: {} already in the current form.")
 
 
-def main(argv: Optional[Sequence[str]] = None) -> None:
+def main(argv: Sequence[str] | None = None) -> None:
     """Run the command line with ``argv`` (default: ``sys.argv[1:]``) and exit."""
     cli.main(args=list(argv) if argv is not None else None, prog_name="placebo-unittest")
 

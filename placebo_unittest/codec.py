@@ -12,7 +12,7 @@ import base64
 import binascii
 import datetime as _dt
 import io
-from typing import Any, List, Optional
+from typing import Any
 
 from botocore.response import StreamingBody
 from dateutil.tz import tzutc
@@ -34,24 +34,24 @@ UTC_ZONE = tzutc()
 DATETIME_FIELDS = ("year", "month", "day", "hour", "minute", "second", "microsecond")
 
 
-Path = List[Any]
+Path = list[Any]
 
 
 def show_path(path: Path) -> str:
-    return "data" + "".join("[{!r}]".format(p) for p in path)
+    return "data" + "".join(f"[{p!r}]" for p in path)
 
 
 BODY_TAGS = ("StreamingBody", "StreamingChecksumBody")
 
 
-def object_hook(obj: dict) -> Any:
+def object_hook(obj: dict[str, Any]) -> Any:
     class_name = obj.get("__class__")
     if type(class_name) is not str:
         return obj
     return tagged(obj, class_name)
 
 
-def tagged(obj: dict, class_name: str) -> Any:
+def tagged(obj: dict[str, Any], class_name: str) -> Any:
     if class_name == "datetime":
         fields = {k: v for k, v in obj.items() if k not in ("__class__", "__module__")}
         return _dt.datetime(tzinfo=UTC_ZONE, **fields)
@@ -73,7 +73,7 @@ def body_bytes(body: str, strict: bool) -> bytes:
         return body.encode("utf-8")
 
 
-def apply_entry(data: Any, path: list, kind: str, argument: Any) -> Any:
+def apply_entry(data: Any, path: list[Any], kind: str, argument: Any) -> Any:
     if not path:
         return convert(data, kind, argument)
     node = data
@@ -97,14 +97,14 @@ def convert(value: Any, kind: str, argument: Any) -> Any:
     return value
 
 
-def split_pairs(value: str, positions: List[int]) -> str:
+def split_pairs(value: str, positions: list[int]) -> str:
     """Turn the astral characters at ``positions`` back into two surrogates each."""
     parts = []
     start = 0
     for position in positions:
         code = ord(value[position]) - 0x10000
         if code < 0:
-            raise ValueError("character {} of {!r} is not an astral character".format(position, value))
+            raise ValueError(f"character {position} of {value!r} is not an astral character")
         parts.append(value[start:position])
         parts.append(chr(0xD800 + (code >> 10)) + chr(0xDC00 + (code & 0x3FF)))
         start = position + 1
@@ -115,8 +115,8 @@ def split_pairs(value: str, positions: List[int]) -> str:
 class Decoder:
     """The slow path: walks the tree, for files holding literal ``__class__`` dicts."""
 
-    def __init__(self, types: List[list]):
-        self.trie: dict = {}
+    def __init__(self, types: list[list[Any]]):
+        self.trie: dict[Any, Any] = {}
         for path, kind, argument in types:
             node = self.trie
             for step in path:
@@ -126,7 +126,7 @@ class Decoder:
     def decode(self, tree: Any) -> Any:
         return self._walk(tree, self.trie)
 
-    def _walk(self, node: Any, trie: Optional[dict]) -> Any:
+    def _walk(self, node: Any, trie: dict[Any, Any] | None) -> Any:
         mark = trie.get(_KIND) if trie else None
         kind = type(node)
         if kind is dict:

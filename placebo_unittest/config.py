@@ -10,8 +10,9 @@ from __future__ import annotations
 import enum
 import math
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping, Optional, Type, TypeVar, Union
+from typing import TypeVar
 
 from .errors import ConfigurationError, InvalidLimitError, UnknownFormatError
 
@@ -25,7 +26,7 @@ DEFAULT_MAX_RECORDING_MB = 32
 
 class _Choice(str, enum.Enum):
     def __str__(self) -> str:
-        return self.value
+        return str(self.value)
 
 
 class Mode(_Choice):
@@ -81,7 +82,7 @@ class Match(_Choice):
 E = TypeVar("E", bound=_Choice)
 
 
-def coerce(kind: Type[E], value: Union[str, E], name: str) -> E:
+def coerce(kind: type[E], value: str | E, name: str) -> E:
     """Turn ``value`` into a member of ``kind`` or raise an error listing the valid ones."""
     if isinstance(value, kind):
         return value
@@ -97,19 +98,19 @@ def coerce(kind: Type[E], value: Union[str, E], name: str) -> E:
 class Settings:
     """What the environment asks for; ``None`` where it says nothing."""
 
-    mode: Optional[Mode] = None
-    directory: Optional[str] = None
-    record_format: Optional[RecordFormat] = None
-    profile: Optional[str] = None
-    region: Optional[str] = None
-    match: Optional[Match] = None
+    mode: Mode | None = None
+    directory: str | None = None
+    record_format: RecordFormat | None = None
+    profile: str | None = None
+    region: str | None = None
+    match: Match | None = None
     #: The size limit on recording files that playback reads, in MiB.
-    max_recording_mb: Optional[float] = None
+    max_recording_mb: float | None = None
     #: Whether test sessions freeze the garbage collector's view of shared models.
-    gc_freeze: Optional[bool] = None
+    gc_freeze: bool | None = None
 
 
-def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
+def read_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
     ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB``,
     ``PLACEBO_GC_FREEZE`` and ``AWS_DEFAULT_REGION``.
@@ -119,7 +120,7 @@ def read_env(environ: Optional[Mapping[str, str]] = None) -> Settings:
     """
     env = os.environ if environ is None else environ
 
-    def get(name: str) -> Optional[str]:
+    def get(name: str) -> str | None:
         value = env.get(name, "").strip()
         return value or None
 

@@ -18,7 +18,7 @@ import shutil
 import sys
 import uuid
 import warnings
-from typing import Any, List, Optional, Union
+from typing import Any
 
 from . import stats
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
@@ -71,23 +71,23 @@ class PlaceboContext:
     def __init__(
         self,
         directory: str,
-        mode: Optional[Union[str, Mode]] = None,
+        mode: str | Mode | None = None,
         *,
-        region: Optional[str] = None,
-        profile: Optional[str] = None,
-        record_format: Optional[Union[str, RecordFormat]] = None,
-        on_exhausted: Union[str, OnExhausted] = OnExhausted.ERROR,
-        on_unused: Union[str, OnUnused] = OnUnused.FAIL,
+        region: str | None = None,
+        profile: str | None = None,
+        record_format: str | RecordFormat | None = None,
+        on_exhausted: str | OnExhausted = OnExhausted.ERROR,
+        on_unused: str | OnUnused = OnUnused.FAIL,
         clean_record: bool = True,
         patch_default_session: bool = True,
-        label: Optional[str] = None,
+        label: str | None = None,
         legacy_types: bool = False,
-        match: Optional[Union[str, Match]] = None,
+        match: str | Match | None = None,
         ignore_params: IgnoreLike = None,
         redact: RedactSpec = True,
-        anonymize_accounts: Union[bool, str] = False,
+        anonymize_accounts: bool | str = False,
         validate: bool = False,
-        foreign_clients: Union[str, ForeignClients] = ForeignClients.ADOPT,
+        foreign_clients: str | ForeignClients = ForeignClients.ADOPT,
     ):
         settings = read_env()
         self.directory = os.path.abspath(os.fspath(directory))
@@ -108,11 +108,11 @@ class PlaceboContext:
         self.anonymize_accounts = anonymize_accounts
         self.validate = validate
         self.foreign_clients = coerce(ForeignClients, foreign_clients, "foreign_clients")
-        self.mode: Optional[Mode] = None
+        self.mode: Mode | None = None
         self.session: Any = None
-        self.pill: Optional[Pill] = None
-        self._staging: Optional[str] = None
-        self._exit: Optional[contextlib.ExitStack] = None
+        self.pill: Pill | None = None
+        self._staging: str | None = None
+        self._exit: contextlib.ExitStack | None = None
 
     # ------------------------------------------------------------------
     def start(self) -> Any:
@@ -127,7 +127,7 @@ class PlaceboContext:
         data_path = self.directory
         if mode is Mode.RECORD and self.clean_record:
             recover(self.directory)
-            self._staging = "{}.recording-{}".format(self.directory, _owner_tag())
+            self._staging = f"{self.directory}.recording-{_owner_tag()}"
             data_path = self._staging
         elif mode is Mode.RECORD:
             os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
@@ -152,7 +152,7 @@ class PlaceboContext:
         LOG.debug("%s: %s in %s", self.label, mode, data_path)
         return session
 
-    def finish(self, passed: bool, skipped: bool = False) -> Optional[str]:
+    def finish(self, passed: bool, skipped: bool = False) -> str | None:
         """Undo :meth:`start`. Returns a failure message when the test must
         fail because recordings were left unused (``on_unused="fail"``).
         A skipped test's recording attempt is discarded, and its old
@@ -163,7 +163,7 @@ class PlaceboContext:
         pill = self.pill
         if pill is None:
             return None
-        unused: List[str] = []
+        unused: list[str] = []
         if self.mode is Mode.PLAYBACK:
             unused = pill.unused_recordings() + pill.unused_responses()
         pill.stop()
@@ -187,7 +187,7 @@ class PlaceboContext:
             return None
         return message
 
-    def _settle(self, passed: bool, written: List[str]) -> List[str]:
+    def _settle(self, passed: bool, written: list[str]) -> list[str]:
         """Swap the staged recordings in (test passed) or set them aside (failed)."""
         staging, target = self._staging, self.directory
         assert staging is not None
@@ -206,7 +206,7 @@ class PlaceboContext:
         else:
             old = None
             if os.path.lexists(target):
-                old = "{}.old-{}".format(target, _owner_tag())
+                old = f"{target}.old-{_owner_tag()}"
                 os.replace(target, old)
             if os.path.isdir(staging):
                 os.replace(staging, target)
@@ -220,7 +220,7 @@ def _owner_tag() -> str:
     """12 hex digits naming a folder kept beside a test's directory: this
     process's id, then 4 random ones, so a later run can tell whether the
     process that made it is still alive."""
-    return "{:08x}{}".format(os.getpid() & 0xFFFFFFFF, uuid.uuid4().hex[:4])
+    return f"{os.getpid() & 0xFFFFFFFF:08x}{uuid.uuid4().hex[:4]}"
 
 
 def _alive(pid: int) -> bool:
@@ -235,7 +235,7 @@ def _alive(pid: int) -> bool:
     return True
 
 
-def recover(directory: str) -> List[str]:
+def recover(directory: str) -> list[str]:
     """Clean up after a process that was killed while recording ``directory``.
 
     A killed run can leave ``<directory>.recording-<tag>`` (its staging

@@ -18,7 +18,8 @@ import functools
 import inspect
 import os
 import unittest
-from typing import Any, Callable, Dict, Optional, TypeVar, Union
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from .config import OnExhausted, OnUnused, read_env
 from .context import PlaceboContext
@@ -26,7 +27,7 @@ from .testnames import directory_for_test, safe_name
 
 __all__ = ["placebo_session"]
 
-T = TypeVar("T", bound=Union[Callable[..., Any], type])
+T = TypeVar("T", bound=Callable[..., Any] | type)
 
 
 def _base_dir() -> str:
@@ -37,7 +38,7 @@ _OPTIONS = ("match", "ignore_params", "redact", "anonymize_accounts", "validate"
             "foreign_clients")
 
 
-def _context(name: str, options: Dict[str, Any]) -> PlaceboContext:
+def _context(name: str, options: dict[str, Any]) -> PlaceboContext:
     return PlaceboContext(
         os.path.join(_base_dir(), name),
         clean_record=False,
@@ -53,7 +54,7 @@ def _is_method(function: Callable[..., Any]) -> bool:
     return len(parts) > 1 and parts[-2] != "<locals>"
 
 
-def placebo_session(target: Optional[T] = None, **options: Any) -> Any:
+def placebo_session(target: T | None = None, **options: Any) -> Any:
     """Record or replay the boto3 calls of a test, as placebo's decorator does.
 
     Use it bare (``@placebo_session``) or with the pill's options
@@ -97,10 +98,10 @@ def placebo_session(target: Optional[T] = None, **options: Any) -> Any:
     return wrapper
 
 
-def _decorate_class(cls: type, options: Dict[str, Any]) -> type:
+def _decorate_class(cls: type, options: dict[str, Any]) -> type:
     if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
         raise TypeError("placebo_session decorates functions and unittest.TestCase "
-                        "classes, not {!r}".format(cls))
+                        f"classes, not {cls!r}")
     original_setup = cls.setUp
 
     @functools.wraps(original_setup)
@@ -111,5 +112,5 @@ def _decorate_class(cls: type, options: Dict[str, Any]) -> type:
         self.addCleanup(context.finish, True)
         original_setup(self)
 
-    cls.setUp = setUp  # type: ignore[assignment]
+    cls.setUp = setUp  # type: ignore[method-assign]
     return cls

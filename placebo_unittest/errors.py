@@ -12,7 +12,7 @@ importable from the package like these: ``RequestMismatchError``
 """
 from __future__ import annotations
 
-from typing import Iterable, Optional, Sequence
+from collections.abc import Iterable, Sequence
 
 __all__ = [
     "PlaceboError",
@@ -98,15 +98,15 @@ class CorruptRecordingError(PlaceboError, ValueError):
         self.path = path
         self.problem = problem
         super().__init__(
-            "Recording {} can't be read: {}. Delete it and record the test "
-            "again, or restore it from version control.".format(path, problem)
+            f"Recording {path} can't be read: {problem}. Delete it and record the test "
+            "again, or restore it from version control."
         )
 
 
 class UnserializableValueError(PlaceboError, TypeError):
     """A response holds a value that can't be stored without loss."""
 
-    def __init__(self, field: str, value: object, where: Optional[str] = None):
+    def __init__(self, field: str, value: object, where: str | None = None):
         self.field = field
         self.value_type = type(value)
         message = "Can't store the value at {} (a {}.{}): placebo_unittest keeps " \
@@ -115,7 +115,7 @@ class UnserializableValueError(PlaceboError, TypeError):
                 field or "<top>", self.value_type.__module__, self.value_type.__qualname__
             )
         if where:
-            message = "{}: {}".format(where, message)
+            message = f"{where}: {message}"
         super().__init__(message)
 
 
@@ -131,8 +131,7 @@ class InvalidResponseError(PlaceboError, ValueError):
         self.operation = operation
         self.problems = list(problems)
         if not headline:
-            headline = "The response given for {} {} doesn't fit botocore's model of it".format(
-                service, operation)
+            headline = f"The response given for {service} {operation} doesn't fit botocore's model of it"
         super().__init__(headline + ":\n" + "\n".join("  - " + problem for problem in self.problems))
 
 
@@ -141,7 +140,7 @@ class UnknownOperationError(InvalidResponseError):
 
     def __init__(self, service: str, operation: str, suggestion: str):
         super().__init__(service, operation, [suggestion],
-                         headline="{} has no operation {!r}".format(service, operation))
+                         headline=f"{service} has no operation {operation!r}")
 
 
 class RedactionError(PlaceboError, ValueError):
@@ -157,9 +156,9 @@ class RecordingIsDirectoryError(CorruptRecordingError):
         self.problem = "it is a directory, not a file"
         PlaceboError.__init__(
             self,
-            "Recording {} can't be read: it is a directory, not a file. A recording is a file "
+            f"Recording {path} can't be read: it is a directory, not a file. A recording is a file "
             "of that name: move or remove the directory, then record the test again or restore "
-            "the file from version control.".format(path),
+            "the file from version control.",
         )
 
 
@@ -175,10 +174,9 @@ class RecordingTooLargeError(PlaceboError, ValueError):
         self.limit = limit
         mib = 1024 * 1024
         super().__init__(
-            "Recording {} is {:.1f} MiB ({} bytes), more than the {:g} MiB limit on recording "
-            "files, so it was not read. If it should be that large, raise the limit: set "
-            "PLACEBO_MAX_RECORDING_MB={} (in MiB) or more.".format(
-                path, size / mib, size, round(limit / mib, 4), -(-size // mib))
+            f"Recording {path} is {size / mib:.1f} MiB ({size} bytes), more than the {round(limit / mib, 4):g} MiB "
+            "limit on recording files, so it was not read. If it should be that large, raise the limit: set "
+            f"PLACEBO_MAX_RECORDING_MB={-(-size // mib)} (in MiB) or more."
         )
 
 
@@ -191,8 +189,8 @@ class InvalidLimitError(ConfigurationError):
         self.valid = ()
         PlaceboError.__init__(
             self,
-            "{} must be a positive number of MiB, such as 64, not {!r}. Unset it for the "
-            "default of {:g} MiB.".format(name, value, default),
+            f"{name} must be a positive number of MiB, such as 64, not {value!r}. Unset it for the "
+            f"default of {default:g} MiB.",
         )
 
 

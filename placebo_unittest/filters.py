@@ -2,15 +2,16 @@
 from __future__ import annotations
 
 import fnmatch
-from typing import Any, Iterable, List, Tuple, Union
+from collections.abc import Iterable
+from typing import Any
 
 __all__ = ["RecordFilter", "Names"]
 
-Names = Union[str, Iterable[str]]
+Names = str | Iterable[str]
 _ALL = ("*",)
 
 
-def _split(names: Names) -> Tuple[str, ...]:
+def _split(names: Names) -> tuple[str, ...]:
     if isinstance(names, str):
         names = names.split(",")
     return tuple(n.strip() for n in names if n and n.strip()) or _ALL
@@ -21,13 +22,13 @@ class RecordFilter:
     (``fnmatch`` wildcards); a call is saved if any pair matches it."""
 
     def __init__(self) -> None:
-        self._pairs: List[Tuple[Tuple[str, ...], Tuple[str, ...]]] = [(_ALL, _ALL)]
+        self._pairs: list[tuple[tuple[str, ...], tuple[str, ...]]] = [(_ALL, _ALL)]
 
-    def reset(self, services: Names = "*", operations: Names = "*") -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    def reset(self, services: Names = "*", operations: Names = "*") -> tuple[tuple[str, ...], tuple[str, ...]]:
         self._pairs = []
         return self.add(services, operations)
 
-    def add(self, services: Names = "*", operations: Names = "*") -> Tuple[Tuple[str, ...], Tuple[str, ...]]:
+    def add(self, services: Names = "*", operations: Names = "*") -> tuple[tuple[str, ...], tuple[str, ...]]:
         """Also save what ``services`` and ``operations`` name; return them split."""
         pair = (_split(services), _split(operations))
         self._pairs.append(pair)

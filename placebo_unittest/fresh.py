@@ -37,7 +37,8 @@ import io
 import json
 import pickle
 import threading
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from dateutil.tz import tzutc
 
@@ -84,7 +85,7 @@ _PLAIN_KEYS = frozenset(("__class__",) + DATETIME_FIELDS)
 _MODULE_KEYS = _PLAIN_KEYS | {"__module__"}
 
 
-def _hook(obj: dict) -> Any:
+def _hook(obj: dict[str, Any]) -> Any:
     if "__class__" not in obj:
         return obj
     if obj["__class__"] != "datetime" or len(obj) not in (8, 9):
@@ -121,7 +122,7 @@ def parse(text: str) -> Any:
 _DECODER = json.JSONDecoder(object_hook=_hook)
 
 
-def apply_entries(data: Any, entries: List[list]) -> Any:
+def apply_entries(data: Any, entries: list[list[Any]]) -> Any:
     """``data`` with the section's ``types`` entries applied (each checked
     against its value on the way). Raises :class:`Unusual` on anything the
     slow path should explain, such as a literal ``__class__`` dict."""
@@ -196,11 +197,11 @@ class Kept:
 COMPILE_BELOW = 32 * 1024
 
 
-def snapshot(tree: Any, size: int) -> Optional[Kept]:
+def snapshot(tree: Any, size: int) -> Kept | None:
     """``tree``, whose file held ``size`` bytes, kept for new copies, or None
     when it holds something that can't be kept."""
     if size < COMPILE_BELOW:
-        names: Dict[str, Any] = {"__builtins__": {}}
+        names: dict[str, Any] = {"__builtins__": {}}
         try:
             function = ast.Lambda(args=_NO_ARGUMENTS, body=_expression(tree, names))
             code = compile(ast.fix_missing_locations(ast.Expression(function)),
@@ -222,7 +223,7 @@ _NO_ARGUMENTS = ast.arguments(posonlyargs=[], args=[], vararg=None, kwonlyargs=[
 def _share_equal_strings(tree: Any) -> None:
     """Make equal strings in ``tree`` one object, so that pickle keeps each
     once and every copy builds it once (a large response repeats many values)."""
-    seen: Dict[str, str] = {}
+    seen: dict[str, str] = {}
     stack = [tree]
     while stack:
         node = stack.pop()
@@ -249,7 +250,7 @@ def _unpickle_paused(pickled: bytes) -> Any:
         return pickle.loads(pickled)  # noqa: S301 - as above
 
 
-def _expression(node: Any, names: Dict[str, Any]) -> ast.expr:
+def _expression(node: Any, names: dict[str, Any]) -> ast.expr:
     kind = type(node)
     if kind is dict:
         return ast.Dict(keys=[ast.Constant(key) for key in node],
@@ -258,9 +259,9 @@ def _expression(node: Any, names: Dict[str, Any]) -> ast.expr:
         return ast.List(elts=[_expression(value, names) for value in node], ctx=ast.Load())
     if kind in _CONSTANTS:
         return ast.Constant(node)
-    name = "_{}".format(len(names))  # a datetime, or any other value: shared by every copy
+    name = f"_{len(names)}"  # a datetime, or any other value: shared by every copy
     if kind is not _dt.datetime:
-        raise TypeError("{} is not immutable".format(kind.__name__))
+        raise TypeError(f"{kind.__name__} is not immutable")
     names[name] = node
     return ast.Name(id=name, ctx=ast.Load())
 
@@ -268,7 +269,7 @@ def _expression(node: Any, names: Dict[str, Any]) -> ast.expr:
 _CONSTANTS = frozenset((str, int, float, bool, bytes, type(None)))
 
 
-def _pickled(tree: Any) -> Optional[bytes]:
+def _pickled(tree: Any) -> bytes | None:
     buffer = io.BytesIO()
     pickler = pickle.Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL)
     pickler.dispatch_table = _DISPATCH  # datetimes in UTC get back the very same zone

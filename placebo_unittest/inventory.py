@@ -37,8 +37,9 @@ import os
 import re
 import stat
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple
+from typing import Any
 
 import botocore
 
@@ -141,7 +142,7 @@ class RecordingFile:
         return os.path.dirname(self.path) or os.curdir
 
     @property
-    def key(self) -> Tuple[str, str]:
+    def key(self) -> tuple[str, str]:
         """``(stem, operation)``: the recordings numbered together."""
         return (self.stem, self.operation)
 
@@ -151,7 +152,7 @@ class RecordingDir:
     """A directory holding recordings (usually one test's), and its recording files, sorted."""
 
     path: str
-    files: List[RecordingFile] = field(default_factory=list)
+    files: list[RecordingFile] = field(default_factory=list)
     #: False when only some files of the directory were asked for.
     complete: bool = True
 
@@ -160,7 +161,7 @@ class RecordingDir:
         return sum(f.size for f in self.files)
 
 
-def _recording_entry(path: str) -> Optional[RecordingFile]:
+def _recording_entry(path: str) -> RecordingFile | None:
     parsed = parse_recording_filename(os.path.basename(path))
     if parsed is None:
         return None
@@ -172,11 +173,11 @@ def _recording_entry(path: str) -> Optional[RecordingFile]:
     return RecordingFile(path, parsed.stem, parsed.operation, parsed.number, parsed.extension, size)
 
 
-def _sort_key(item: RecordingFile) -> Tuple[str, str, int, str]:
+def _sort_key(item: RecordingFile) -> tuple[str, str, int, str]:
     return (item.stem, item.operation, item.number, item.extension)
 
 
-def _files_in(directory: str) -> List[RecordingFile]:
+def _files_in(directory: str) -> list[RecordingFile]:
     found = []
     try:
         names = os.listdir(directory)
@@ -193,7 +194,7 @@ def _searched(name: str) -> bool:
     return not (name.startswith(".") or name in SKIPPED_DIRECTORIES or _STAGING_MARK in name)
 
 
-def find_recording_dirs(paths: Iterable[str]) -> List[RecordingDir]:
+def find_recording_dirs(paths: Iterable[str]) -> list[RecordingDir]:
     """The directories holding recordings under ``paths``, each with its files.
 
     A directory is searched with everything below it, except hidden
@@ -207,11 +208,11 @@ def find_recording_dirs(paths: Iterable[str]) -> List[RecordingDir]:
     Raises ``FileNotFoundError`` for a path that doesn't exist and
     ``ValueError`` for a file that isn't named like a recording.
     """
-    found: Dict[str, RecordingDir] = {}
+    found: dict[str, RecordingDir] = {}
     for given in paths:
         path = os.path.normpath(given)
         if not os.path.lexists(path):
-            raise FileNotFoundError("No such file or directory: {}".format(given))
+            raise FileNotFoundError(f"No such file or directory: {given}")
         entry = _recording_entry(path)
         if os.path.isdir(path) and entry is None:
             for root, directories, _names in os.walk(path):
@@ -225,8 +226,8 @@ def find_recording_dirs(paths: Iterable[str]) -> List[RecordingDir]:
                         found[root] = RecordingDir(root, files)
             continue
         if entry is None:
-            raise ValueError("{} is not named like a recording ([prefix.]service.Operation_N.json "
-                             "or .pickle)".format(given))
+            raise ValueError(f"{given} is not named like a recording ([prefix.]service.Operation_N.json "
+                             "or .pickle)")
         directory = os.path.dirname(path) or os.curdir
         known = found.setdefault(directory, RecordingDir(directory, [], complete=False))
         if entry not in known.files:
@@ -260,16 +261,16 @@ class FileInfo:
 
     file: RecordingFile
     form: str
-    status_code: Optional[int] = None
+    status_code: int | None = None
     has_request: bool = False
-    error: Optional[str] = None
+    error: str | None = None
 
     @property
     def format(self) -> str:
         """``json`` or ``pickle``, from the file's extension."""
         return self.file.extension
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the facts."""
         return {
             "name": self.file.name,
@@ -308,7 +309,7 @@ def describe_file(item: RecordingFile) -> FileInfo:
     except PlaceboError as exc:
         return FileInfo(item, "unreadable", error=str(exc))
     except OSError as exc:
-        return FileInfo(item, "unreadable", error="{} can't be read: {}".format(item.path, exc))
+        return FileInfo(item, "unreadable", error=f"{item.path} can't be read: {exc}")
     return FileInfo(item, _form_of(loaded), loaded.status_code, loaded.request is not None)
 
 
@@ -318,19 +319,19 @@ class OperationSummary:
 
     stem: str
     service: str
-    prefix: Optional[str]
+    prefix: str | None
     operation: str
-    numbers: List[int] = field(default_factory=list)
+    numbers: list[int] = field(default_factory=list)
     size: int = 0
-    formats: Dict[str, int] = field(default_factory=dict)
-    forms: Dict[str, int] = field(default_factory=dict)
+    formats: dict[str, int] = field(default_factory=dict)
+    forms: dict[str, int] = field(default_factory=dict)
 
     @property
     def calls(self) -> int:
         """How many calls are recorded: the distinct numbers."""
         return len(set(self.numbers))
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {
             "stem": self.stem,
@@ -345,9 +346,9 @@ class OperationSummary:
         }
 
 
-def summarize(infos: Sequence[FileInfo]) -> List[OperationSummary]:
+def summarize(infos: Sequence[FileInfo]) -> list[OperationSummary]:
     """The files of one directory, described, grouped by stem and operation."""
-    groups: Dict[Tuple[str, str], OperationSummary] = {}
+    groups: dict[tuple[str, str], OperationSummary] = {}
     for info in infos:
         item = info.file
         summary = groups.get(item.key)
@@ -363,10 +364,10 @@ def summarize(infos: Sequence[FileInfo]) -> List[OperationSummary]:
 
 # -- services and models ---------------------------------------------------------------
 
-_splits: Dict[Tuple[str, str], Tuple[Optional[str], str, Optional[Resolved]]] = {}
+_splits: dict[tuple[str, str], tuple[str | None, str, Resolved | None]] = {}
 
 
-def split_stem(stem: str, operation: str) -> Tuple[Optional[str], str, Optional[Resolved]]:
+def split_stem(stem: str, operation: str) -> tuple[str | None, str, Resolved | None]:
     """``(prefix, service, resolved)`` for a file's stem ``[prefix.]service``.
 
     The service is the longest dotted suffix of the stem that botocore knows
@@ -379,7 +380,7 @@ def split_stem(stem: str, operation: str) -> Tuple[Optional[str], str, Optional[
     if key in _splits:
         return _splits[key]
     parts = stem.split(".")
-    result: Tuple[Optional[str], str, Optional[Resolved]] = (
+    result: tuple[str | None, str, Resolved | None] = (
         ".".join(parts[:-1]) or None, parts[-1], None)
     for start in range(len(parts)):
         candidate = ".".join(parts[start:])
@@ -396,7 +397,7 @@ def split_stem(stem: str, operation: str) -> Tuple[Optional[str], str, Optional[
     return result
 
 
-def _unknown_operation(stem: str, operation: str) -> Optional[UnknownOperationError]:
+def _unknown_operation(stem: str, operation: str) -> UnknownOperationError | None:
     """The error :func:`resolve` gives when the stem's service lacks ``operation``."""
     _prefix, service, resolved = split_stem(stem, operation)
     if resolved is not None:
@@ -421,24 +422,24 @@ class Problem:
     fix: str = ""
 
     def __str__(self) -> str:
-        text = "{}: {}".format(self.path, self.message)
+        text = f"{self.path}: {self.message}"
         if self.fix:
             text += " " + self.fix
         return text
 
-    def as_dict(self) -> Dict[str, str]:
+    def as_dict(self) -> dict[str, str]:
         """A JSON-ready dict."""
         return {"kind": self.kind, "path": self.path, "message": self.message, "fix": self.fix}
 
 
-def numbering_gaps(directory: RecordingDir) -> List[Problem]:
+def numbering_gaps(directory: RecordingDir) -> list[Problem]:
     """A problem for each operation whose numbers skip one (``_1``, ``_3``
     without ``_2``): playback stops at the gap, so the files after it are
     never replayed. The whole directory is looked at, even when only some
     of its files were asked for."""
     files = directory.files if directory.complete else _files_in(directory.path)
     asked = {item.key for item in directory.files}
-    numbers: Dict[Tuple[str, str], Dict[int, RecordingFile]] = {}
+    numbers: dict[tuple[str, str], dict[int, RecordingFile]] = {}
     for item in files:
         if item.key in asked:
             numbers.setdefault(item.key, {}).setdefault(item.number, item)
@@ -452,10 +453,10 @@ def numbering_gaps(directory: RecordingDir) -> List[Problem]:
         after = sorted(found[n].name for n in found if n > missing[0])
         message = "{}.{} skips {} ({}): playback stops at _{}, so {} never replayed.".format(
             stem, operation, _plural(len(missing), "number"),
-            ", ".join("_{}".format(n) for n in missing), missing[0],
+            ", ".join(f"_{n}" for n in missing), missing[0],
             _list_names(after) + (" is" if len(after) == 1 else " are"))
         fix = ("Rename the files to close the gap if the calls are still made in that order, "
-               "or delete the recordings of {}.{} and record the test again.".format(stem, operation))
+               f"or delete the recordings of {stem}.{operation} and record the test again.")
         problems.append(Problem("gap", found[first_after].path, message, fix))
     return problems
 
@@ -482,8 +483,8 @@ def check_file(
     secrets: bool = True,
     stale: bool = True,
     pickle: bool = True,
-    redactors: Optional[Sequence[Redactor]] = None,
-) -> List[Problem]:
+    redactors: Sequence[Redactor] | None = None,
+) -> list[Problem]:
     """What is wrong with one recording file.
 
     - ``corrupt``: it can't be read as playback reads it (the message is the
@@ -508,11 +509,11 @@ def check_file(
             "pickle", item.path,
             "is a pickle file: a JSON pill never reads it, and loading it can run arbitrary code, "
             "so it was not checked.",
-            "Convert it to JSON with `placebo-unittest convert {}` (it keeps the same "
-            "responses).".format(_quote(item.path)))]
+            f"Convert it to JSON with `placebo-unittest convert {_quote(item.path)}` (it keeps the same "
+            "responses).")]
     try:
         loaded = _read(item)
-        problems: List[Problem] = []
+        problems: list[Problem] = []
         if stale:
             problems.extend(_stale(item, loaded))
         if secrets:
@@ -521,7 +522,7 @@ def check_file(
     except PlaceboError as exc:
         return [Problem("corrupt", item.path, _sentence(str(exc)))]
     except OSError as exc:
-        return [Problem("corrupt", item.path, "can't be read: {}.".format(exc),
+        return [Problem("corrupt", item.path, f"can't be read: {exc}.",
                         "Check the file's permissions, or restore it from version control.")]
 
 
@@ -530,10 +531,10 @@ def _sentence(text: str) -> str:
 
 
 def _quote(path: str) -> str:
-    return "'{}'".format(path) if re.search(r"[^\w@%+=:,./-]", path) else path
+    return f"'{path}'" if re.search(r"[^\w@%+=:,./-]", path) else path
 
 
-def _stale(item: RecordingFile, loaded: Loaded) -> List[Problem]:
+def _stale(item: RecordingFile, loaded: Loaded) -> list[Problem]:
     unknown = _unknown_operation(item.stem, item.operation)
     if unknown is not None:
         return [Problem(
@@ -545,7 +546,7 @@ def _stale(item: RecordingFile, loaded: Loaded) -> List[Problem]:
     _prefix, _service, resolved = split_stem(item.stem, item.operation)
     if resolved is None:
         return []  # a service botocore doesn't know: there is no model to check against
-    first: Optional[Tuple[Resolved, List[str]]] = None
+    first: tuple[Resolved, list[str]] | None = None
     for candidate in _sharing(resolved, _service):
         found = _misfits(candidate, loaded)
         if not found:
@@ -563,7 +564,7 @@ def _stale(item: RecordingFile, loaded: Loaded) -> List[Problem]:
         "doesn't need it.")]
 
 
-def _sharing(resolved: Resolved, service: str) -> List[Resolved]:
+def _sharing(resolved: Resolved, service: str) -> list[Resolved]:
     """``resolved``, then the same operation of the other services whose
     recordings playback may read under the same name: a file named after a
     shared endpoint prefix (``elasticloadbalancing``) is read by elb, and by
@@ -575,7 +576,7 @@ def _sharing(resolved: Resolved, service: str) -> List[Resolved]:
     return found
 
 
-def _misfits(resolved: Resolved, loaded: Loaded) -> List[str]:
+def _misfits(resolved: Resolved, loaded: Loaded) -> list[str]:
     """What botocore's validator finds wrong with the file's response, leniently."""
     shape = resolved.operation_model.output_shape if loaded.legacy else None
     _status, data = materialize(loaded, shape)
@@ -586,9 +587,9 @@ def _misfits(resolved: Resolved, loaded: Loaded) -> List[str]:
     return []
 
 
-def _secrets(item: RecordingFile, loaded: Loaded, redactors: Sequence[Redactor]) -> List[Problem]:
+def _secrets(item: RecordingFile, loaded: Loaded, redactors: Sequence[Redactor]) -> list[Problem]:
     service = _redaction_service(item)
-    found: Dict[str, List[str]] = {}
+    found: dict[str, list[str]] = {}
     for redactor in redactors:
         result = _redact_loaded(loaded, service, item.operation, [redactor])
         for where in result.fields:
@@ -599,9 +600,8 @@ def _secrets(item: RecordingFile, loaded: Loaded, redactors: Sequence[Redactor])
     return [Problem(
         "secret", item.path,
         "holds {} that redaction would replace: {}.".format(
-            "a secret" if len(places) == 1 else "{} secrets".format(len(places)), "; ".join(places)),
-        "Run `placebo-unittest redact {}`, then check that the test still passes.".format(
-            _quote(item.directory or os.curdir)))]
+            "a secret" if len(places) == 1 else f"{len(places)} secrets", "; ".join(places)),
+        f"Run `placebo-unittest redact {_quote(item.directory or os.curdir)}`, then check that the test still passes.")]
 
 
 def _redaction_service(item: RecordingFile) -> str:
@@ -618,7 +618,7 @@ ACCESS_KEY_ID = re.compile(r"(?<![A-Za-z0-9])(AKIA|ASIA)[A-Z0-9]{16}(?![A-Za-z0-
 ACCESS_KEY_ID_PLACEHOLDER = "REDACTEDREDACTED"
 
 
-def _is_placeholder_key(match: "re.Match[str]") -> bool:
+def _is_placeholder_key(match: re.Match[str]) -> bool:
     text = match.group(0)
     return text.endswith(ACCESS_KEY_ID_PLACEHOLDER) or text.endswith("EXAMPLE")
 
@@ -648,7 +648,7 @@ class AccessKeyIds:
             lambda m: m.group(0) if _is_placeholder_key(m) else m.group(1) + ACCESS_KEY_ID_PLACEHOLDER, text)
 
     def __repr__(self) -> str:
-        return "<redactor {}>".format(self.name)
+        return f"<redactor {self.name}>"
 
 
 def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
@@ -667,13 +667,13 @@ def _map_strings(value: Any, fn: Callable[[str], str]) -> Any:
         return {key: changed.get(key, child) for key, child in value.items()}
     if isinstance(value, list):
         items = [_map_strings(child, fn) for child in value]
-        return value if all(a is b for a, b in zip(items, value)) else items
+        return value if all(a is b for a, b in zip(items, value, strict=True)) else items
     return value
 
 
 #: Member names (compared without regard to case, by their end) that hold a
 #: credential, and the kind of placeholder each gets.
-CREDENTIAL_NAMES: Tuple[Tuple[str, Kind], ...] = (
+CREDENTIAL_NAMES: tuple[tuple[str, Kind], ...] = (
     ("sessiontoken", Kind.SESSION_TOKEN),
     ("secretaccesskey", Kind.ACCESS_KEY_SECRET),
     ("secretkey", Kind.ACCESS_KEY_SECRET),
@@ -711,14 +711,14 @@ class CredentialFields:
             return {key: changed.get(key, child) for key, child in value.items()}
         if isinstance(value, list):
             items = [self._walk(child) for child in value]
-            return value if all(a is b for a, b in zip(items, value)) else items
+            return value if all(a is b for a, b in zip(items, value, strict=True)) else items
         return value
 
     def __repr__(self) -> str:
-        return "<redactor {}>".format(self.name)
+        return f"<redactor {self.name}>"
 
 
-def _credential_kind(name: str) -> Optional[Kind]:
+def _credential_kind(name: str) -> Kind | None:
     lowered = name.lower()
     for ending, kind in CREDENTIAL_NAMES:
         if lowered.endswith(ending):
@@ -727,13 +727,13 @@ def _credential_kind(name: str) -> Optional[Kind]:
 
 
 #: The redactors defined here, by name; :func:`load_redactor` knows them too.
-EXTRA_REDACTORS: Dict[str, Redactor] = {
+EXTRA_REDACTORS: dict[str, Redactor] = {
     AccessKeyIds.name: AccessKeyIds(),
     CredentialFields.name: CredentialFields(),
 }
 
 
-def detection_redactors() -> List[Redactor]:
+def detection_redactors() -> list[Redactor]:
     """The redactors that define a secret for :func:`check_file`, and that
     the command line's ``redact`` applies by default: the built-in defaults
     (:data:`~placebo_unittest.redaction.DEFAULT_REDACTORS`), then
@@ -761,22 +761,21 @@ def load_redactor(spec: str) -> Redactor:
                                  "Or name a callable of your own as module:attribute.")
     module_name, _, attribute = spec.partition(":")
     if not module_name or not attribute:
-        raise ValueError("{!r} is not module:attribute, such as mypackage.redactors:scrub".format(spec))
+        raise ValueError(f"{spec!r} is not module:attribute, such as mypackage.redactors:scrub")
     if os.getcwd() not in sys.path:
         sys.path.insert(0, os.getcwd())
     try:
         target: Any = importlib.import_module(module_name)
     except ImportError as exc:
-        raise ValueError("Can't import {} for the redactor {!r}: {}".format(module_name, spec, exc)) from exc
+        raise ValueError(f"Can't import {module_name} for the redactor {spec!r}: {exc}") from exc
     for part in attribute.split("."):
         try:
             target = getattr(target, part)
         except AttributeError as exc:
-            raise ValueError("{} has no attribute {!r} (from the redactor {!r})".format(
-                module_name, attribute, spec)) from exc
+            raise ValueError(f"{module_name} has no attribute {attribute!r} (from the redactor {spec!r})") from exc
     if not callable(target):
-        raise ValueError("The redactor {!r} is a {}, not a callable (service, operation, data) -> "
-                         "data".format(spec, type(target).__name__))
+        raise ValueError(f"The redactor {spec!r} is a {type(target).__name__}, not a callable "
+                         "(service, operation, data) -> data")
     return resolve_redactors([target])[0]
 
 
@@ -794,10 +793,10 @@ class Outcome:
 
     path: str
     action: str
-    fields: List[str] = field(default_factory=list)
+    fields: list[str] = field(default_factory=list)
     detail: str = ""
-    written: Optional[str] = None
-    removed: Optional[str] = None
+    written: str | None = None
+    removed: str | None = None
     dry_run: bool = False
 
     @property
@@ -805,7 +804,7 @@ class Outcome:
         """Whether the file was (or would be) rewritten."""
         return self.action in ("redacted", "converted")
 
-    def as_dict(self) -> Dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         """A JSON-ready dict."""
         return {"path": self.path, "action": self.action, "fields": list(self.fields),
                 "detail": self.detail, "written": self.written, "removed": self.removed,
@@ -818,9 +817,9 @@ class _Redacted:
     def __init__(self) -> None:
         self.data: Any = None
         self.request: Any = None
-        self.fields: List[str] = []
+        self.fields: list[str] = []
         self.changed = False
-        self.recording: Optional[Recording] = None
+        self.recording: Recording | None = None
 
 
 def _redact_loaded(loaded: Loaded, service: str, operation: str,
@@ -847,11 +846,11 @@ def _redact_loaded(loaded: Loaded, service: str, operation: str,
     return result
 
 
-def _show_request(path: List[Any]) -> str:
-    return "{}.request".format(SECTION) + "".join("[{!r}]".format(p) for p in path)
+def _show_request(path: list[Any]) -> str:
+    return f"{SECTION}.request" + "".join(f"[{p!r}]" for p in path)
 
 
-def _differences(old: Any, new: Any, path: List[Any]) -> List[List[Any]]:
+def _differences(old: Any, new: Any, path: list[Any]) -> list[list[Any]]:
     """The paths where two JSON trees differ."""
     if type(old) is dict and type(new) is dict:
         found = []
@@ -863,7 +862,7 @@ def _differences(old: Any, new: Any, path: List[Any]) -> List[List[Any]]:
         return found
     if type(old) is list and type(new) is list and len(old) == len(new):
         found = []
-        for index, (a, b) in enumerate(zip(old, new)):
+        for index, (a, b) in enumerate(zip(old, new, strict=True)):
             found.extend(_differences(a, b, path + [index]))
         return found
     if type(old) is not type(new) or old != new:
@@ -882,21 +881,21 @@ def _redact_request(stored: Any, service: str, operation: str, redactors: Sequen
     is stored as playback would store it, so that a call redacted the same
     way at playback still matches.
     """
-    methods = [getattr(r, "request") for r in redactors if callable(getattr(r, "request", None))]
+    methods = [method for method in (getattr(r, "request", None) for r in redactors) if callable(method)]
     if not methods:
         return stored
-    tags: Dict[Any, Any] = {}
+    tags: dict[Any, Any] = {}
     params = _stand_ins(stored, tags)
     for method in methods:
         params = method(service, operation, params)
     return normalize(_restore(params, tags))
 
 
-def _stand_ins(value: Any, tags: Dict[Any, Any]) -> Any:
+def _stand_ins(value: Any, tags: dict[Any, Any]) -> Any:
     if isinstance(value, dict):
         if TAG in value:
             number = len(tags)
-            stand_in: Any = ("\ue000placebo_unittest tag {}\ue000".format(number))
+            stand_in: Any = (f"\ue000placebo_unittest tag {number}\ue000")
             if value.get(TAG) == "bytes":
                 stand_in = stand_in.encode("utf-8")
             tags[stand_in] = value
@@ -907,7 +906,7 @@ def _stand_ins(value: Any, tags: Dict[Any, Any]) -> Any:
     return value
 
 
-def _restore(value: Any, tags: Dict[Any, Any]) -> Any:
+def _restore(value: Any, tags: dict[Any, Any]) -> Any:
     if isinstance(value, (str, bytes)) and value in tags:
         return tags[value]
     if isinstance(value, dict):
@@ -938,9 +937,9 @@ def redact_file(item: RecordingFile, redactors: Sequence[Redactor], *, dry_run: 
         result = _redact_loaded(loaded, _redaction_service(item), item.operation, redactors)
     except (PlaceboError, OSError) as exc:
         return Outcome(item.path, "failed", detail=_sentence(str(exc)), dry_run=dry_run)
-    except Exception as exc:  # a redactor of the user's own failed: say which file
-        return Outcome(item.path, "failed", detail="a redactor failed on it ({}: {})".format(
-            type(exc).__name__, exc), dry_run=dry_run)
+    except Exception as exc:  # noqa: BLE001 - a redactor of the user's own failed: say which file
+        return Outcome(item.path, "failed", detail=f"a redactor failed on it ({type(exc).__name__}: {exc})",
+                       dry_run=dry_run)
     if not result.changed:
         return Outcome(item.path, "unchanged", dry_run=dry_run)
     assert result.recording is not None
@@ -995,13 +994,13 @@ def convert_file(item: RecordingFile, *, keep_old: bool = False, legacy_types: b
         if not dry_run:
             _save(item.path, payload)
             _same_response(item.path, item.path, status, data, shape)
-        return Outcome(item.path, "converted", detail="{} form to current".format(form),
+        return Outcome(item.path, "converted", detail=f"{form} form to current",
                        written=item.path, dry_run=dry_run)
     except (PlaceboError, OSError, UnserializableValueError) as exc:
         return Outcome(item.path, "failed", detail=_sentence(str(exc)), dry_run=dry_run)
 
 
-def _fitting_model(item: RecordingFile, loaded: Loaded) -> Optional[Resolved]:
+def _fitting_model(item: RecordingFile, loaded: Loaded) -> Resolved | None:
     """The model of the file's operation that its response fits: under a
     shared endpoint prefix, the service that wrote it (see :func:`_sharing`)."""
     _prefix, service, resolved = split_stem(item.stem, item.operation)
@@ -1022,15 +1021,15 @@ def _convert_pickle(item: RecordingFile, keep_old: bool, dry_run: bool) -> Outco
         existing = RecordingStore(item.directory).load_path(target, "json")
         if _response_of(existing) != _response_of(loads(payload, target, "json")):
             return Outcome(item.path, "failed", dry_run=dry_run, detail=(
-                "{} exists already and holds a different response: compare the two, delete "
-                "the one that is wrong, and convert again".format(target)))
+                f"{target} exists already and holds a different response: compare the two, delete "
+                "the one that is wrong, and convert again"))
         removed = None
         if not keep_old:
             removed = item.path
             if not dry_run:
                 os.remove(item.path)
         return Outcome(item.path, "converted" if removed else "unchanged", removed=removed,
-                       detail="{} already holds the same response".format(os.path.basename(target)),
+                       detail=f"{os.path.basename(target)} already holds the same response",
                        dry_run=dry_run)
     if dry_run:
         return Outcome(item.path, "converted", written=target, dry_run=True,
@@ -1044,7 +1043,7 @@ def _convert_pickle(item: RecordingFile, keep_old: bool, dry_run: bool) -> Outco
     return Outcome(item.path, "converted", written=target, removed=removed, detail="pickle to JSON")
 
 
-def _response_of(loaded: Loaded) -> Tuple[int, Any, Any, Any]:
+def _response_of(loaded: Loaded) -> tuple[int, Any, Any, Any]:
     status, data = materialize(loaded)
     recording = encode(data, status)
     return (status, recording.tree, recording.types, loaded.request)
@@ -1057,5 +1056,5 @@ def _same_response(written: str, source: str, status: int, data: Any, shape: Any
     again_status, again = materialize(loaded)
     expected = encode(data, status)
     if again_status != status or encode(again, again_status).tree != expected.tree:
-        raise CorruptRecordingError(written, "it doesn't replay as {} did after converting it; "
-                                    "restore it from version control".format(source))
+        raise CorruptRecordingError(written, f"it doesn't replay as {source} did after converting it; "
+                                    "restore it from version control")

@@ -36,19 +36,9 @@ import enum
 import json
 import re
 import reprlib
+from collections.abc import Callable, Container, Iterable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import (
-    Any,
-    Container,
-    FrozenSet,
-    Iterable,
-    List,
-    Mapping,
-    Optional,
-    Sequence,
-    Tuple,
-    Union,
-)
+from typing import Any
 
 from .errors import PlaceboError
 from .params import MAX_TEXT, TAG, is_tag, normalize
@@ -75,8 +65,8 @@ __all__ = [
     "RequestMismatchError",
 ]
 
-Segment = Union[str, int]
-Path = Tuple[Segment, ...]
+Segment = str | int
+Path = tuple[Segment, ...]
 
 
 # -- ignore specs ------------------------------------------------------------
@@ -86,7 +76,7 @@ class _Wild(enum.Enum):
     INDEX = "[*]"
 
 
-PatternSegment = Union[str, int, _Wild]
+PatternSegment = str | int | _Wild
 
 
 class IgnoreSyntaxError(PlaceboError, ValueError):
@@ -97,9 +87,9 @@ class IgnoreSyntaxError(PlaceboError, ValueError):
         self.position = position
         self.problem = problem
         super().__init__(
-            "Can't read the ignore entry {!r} at character {}: {}. Write a key name "
+            f"Can't read the ignore entry {entry!r} at character {position}: {problem}. Write a key name "
             "(ClientToken) or a path (Filters[0].Values, Tags[*].Value, "
-            "Attributes[\"a.b\"]).".format(entry, position, problem)
+            "Attributes[\"a.b\"])."
         )
 
     def __reduce__(self) -> Any:
@@ -110,9 +100,9 @@ class IgnoreSyntaxError(PlaceboError, ValueError):
 class IgnoreSpec:
     """A compiled ignore spec: key names ignored at any depth, and path patterns."""
 
-    names: FrozenSet[str] = frozenset()
-    patterns: Tuple[Tuple[PatternSegment, ...], ...] = ()
-    entries: Tuple[str, ...] = ()
+    names: frozenset[str] = frozenset()
+    patterns: tuple[tuple[PatternSegment, ...], ...] = ()
+    entries: tuple[str, ...] = ()
 
     def ignores(self, path: Sequence[Segment]) -> bool:
         """Whether the location at ``path`` is left out of comparisons."""
@@ -124,7 +114,7 @@ class IgnoreSpec:
         return bool(self.names or self.patterns)
 
 
-IgnoreLike = Union[IgnoreSpec, str, Iterable[str], None]
+IgnoreLike = IgnoreSpec | str | Iterable[str] | None
 
 _SEGMENT = re.compile(r"""
     (?P<dot>\.)?
@@ -159,8 +149,8 @@ def compile_ignore(spec: IgnoreLike) -> IgnoreSpec:
     return IgnoreSpec(frozenset(names), tuple(patterns), entries)
 
 
-def _parse_path(text: str) -> Tuple[PatternSegment, ...]:
-    segments: List[PatternSegment] = []
+def _parse_path(text: str) -> tuple[PatternSegment, ...]:
+    segments: list[PatternSegment] = []
     position = 0
     while position < len(text):
         found = _SEGMENT.match(text, position)
@@ -194,7 +184,7 @@ def _parse_path(text: str) -> Tuple[PatternSegment, ...]:
 def _pattern_matches(pattern: Sequence[PatternSegment], path: Sequence[Segment]) -> bool:
     if len(pattern) != len(path):
         return False
-    for want, have in zip(pattern, path):
+    for want, have in zip(pattern, path, strict=True):
         if want is _Wild.KEY:
             ok = isinstance(have, str)
         elif want is _Wild.INDEX:
@@ -214,11 +204,11 @@ def format_path(path: Sequence[Segment]) -> str:
     parts = []
     for segment in path:
         if isinstance(segment, int):
-            parts.append("[{}]".format(segment))
+            parts.append(f"[{segment}]")
         elif _PLAIN_KEY.match(segment):
             parts.append("." + segment if parts else segment)
         else:
-            parts.append("[{}]".format(json.dumps(segment, ensure_ascii=False)))
+            parts.append(f"[{json.dumps(segment, ensure_ascii=False)}]")
     return "".join(parts)
 
 
@@ -258,14 +248,14 @@ class Difference:
         return format_path(self.segments)
 
 
-def compare(recorded: Any, actual: Any, ignore: IgnoreLike = None) -> List[Difference]:
+def compare(recorded: Any, actual: Any, ignore: IgnoreLike = None) -> list[Difference]:
     """The differences between two normalised parameter trees, in path order.
 
     Dicts are compared key by key and lists index by index, so a difference
     is reported where it is, not as two whole trees; tags are compared whole.
     """
     spec = compile_ignore(ignore)
-    found: List[Difference] = []
+    found: list[Difference] = []
     _walk(recorded, actual, (), spec, found)
     return found
 
@@ -275,7 +265,7 @@ def matches(recorded: Any, actual: Any, ignore: IgnoreLike = None) -> bool:
     return not compare(recorded, actual, ignore)
 
 
-def _walk(expected: Any, actual: Any, path: Path, spec: IgnoreSpec, found: List[Difference]) -> None:
+def _walk(expected: Any, actual: Any, path: Path, spec: IgnoreSpec, found: list[Difference]) -> None:
     if path and spec.ignores(path):
         return
     expected_items, actual_items = _mapping_items(expected), _mapping_items(actual)
@@ -287,21 +277,21 @@ def _walk(expected: Any, actual: Any, path: Path, spec: IgnoreSpec, found: List[
         found.append(Difference(path, Kind.CHANGED, expected, actual))
 
 
-def _compare_mappings(expected: Mapping, actual: Mapping, path: Path, spec: IgnoreSpec,
-                      found: List[Difference]) -> None:
+def _compare_mappings(expected: Mapping[Any, Any], actual: Mapping[Any, Any], path: Path, spec: IgnoreSpec,
+                      found: list[Difference]) -> None:
     for key in sorted(set(expected) | set(actual)):
         _compare_member(expected, actual, key, path + (key,), spec, found)
 
 
-def _compare_lists(expected: Sequence, actual: Sequence, path: Path, spec: IgnoreSpec,
-                   found: List[Difference]) -> None:
+def _compare_lists(expected: Sequence[Any], actual: Sequence[Any], path: Path, spec: IgnoreSpec,
+                   found: list[Difference]) -> None:
     expected_items, actual_items = dict(enumerate(expected)), dict(enumerate(actual))
     for index in range(max(len(expected), len(actual))):
         _compare_member(expected_items, actual_items, index, path + (index,), spec, found)
 
 
-def _compare_member(expected: Mapping, actual: Mapping, key: Segment, path: Path,
-                    spec: IgnoreSpec, found: List[Difference]) -> None:
+def _compare_member(expected: Mapping[Any, Any], actual: Mapping[Any, Any], key: Segment, path: Path,
+                    spec: IgnoreSpec, found: list[Difference]) -> None:
     if key not in actual:
         if not spec.ignores(path):
             found.append(Difference(path, Kind.MISSING, expected[key], ABSENT))
@@ -312,7 +302,7 @@ def _compare_member(expected: Mapping, actual: Mapping, key: Segment, path: Path
         _walk(expected[key], actual[key], path, spec, found)
 
 
-def _mapping_items(value: Any) -> Optional[Mapping]:
+def _mapping_items(value: Any) -> Mapping[Any, Any] | None:
     """The members of a plain dict or of a ``dict`` tag; None for anything else."""
     if not isinstance(value, Mapping):
         return None
@@ -376,7 +366,7 @@ def _display(value: Any) -> Any:
     return value
 
 
-_TAG_TEXT = {
+_TAG_TEXT: dict[str, Callable[[Mapping[str, Any]], str]] = {
     "bytes": lambda t: "<{} bytes, sha256 {}...>".format(t["length"], t["sha256"][:16]),
     "text": lambda t: "<text of {} characters, sha256 {}...>".format(t["length"], t["sha256"][:16]),
     "unseekable_stream": lambda t: "<unseekable stream>",
@@ -391,7 +381,7 @@ def _short(value: Any) -> str:
     return _REPR.repr(_display(value))
 
 
-def _path_key(difference: Difference) -> Tuple[Tuple[int, Any], ...]:
+def _path_key(difference: Difference) -> tuple[tuple[int, Any], ...]:
     return tuple((0, s) if isinstance(s, int) else (1, s) for s in difference.segments)
 
 
@@ -405,10 +395,10 @@ def format_difference(difference: Difference, indent: str = "  ") -> str:
     note = ""
     if recorded == called and isinstance(expected, str) and isinstance(actual, str):
         # Shortened alike: show both around the first character that differs.
-        first = next((i for i, (a, b) in enumerate(zip(expected, actual)) if a != b),
+        first = next((i for i, (a, b) in enumerate(zip(expected, actual, strict=False)) if a != b),
                      min(len(expected), len(actual)))
         recorded, called = _excerpt(expected, first), _excerpt(actual, first)
-        note = " (they first differ at character {})".format(first)
+        note = f" (they first differ at character {first})"
     line = "{}{}: {}, {}{}".format(
         indent, where,
         recorded if expected is ABSENT else "recorded " + recorded,
@@ -416,8 +406,7 @@ def format_difference(difference: Difference, indent: str = "  ") -> str:
         note)
     if len(line) <= _LINE:
         return line
-    return "{0}{1}:{2}\n{0}  recorded:    {3}\n{0}  called with: {4}".format(
-        indent, where, note, recorded, called)
+    return f"{indent}{where}:{note}\n{indent}  recorded:    {recorded}\n{indent}  called with: {called}"
 
 
 def _excerpt(text: str, at: int, before: int = 20, after: int = 30) -> str:
@@ -431,7 +420,7 @@ def format_differences(differences: Iterable[Difference], *, limit: int = 20, in
     ordered = sorted(differences, key=_path_key)
     lines = [format_difference(d, indent) for d in ordered[:limit]]
     if len(ordered) > limit:
-        lines.append("{}... and {} more".format(indent, len(ordered) - limit))
+        lines.append(f"{indent}... and {len(ordered) - limit} more")
     return "\n".join(lines)
 
 
@@ -446,13 +435,13 @@ class Selection:
     every one is used) and ``differences`` are its differences from the call.
     """
 
-    number: Optional[int]
-    closest: Optional[int] = None
-    differences: Tuple[Difference, ...] = ()
+    number: int | None
+    closest: int | None = None
+    differences: tuple[Difference, ...] = ()
 
 
 def select_recording(
-    candidates: Iterable[Tuple[int, Any]],
+    candidates: Iterable[tuple[int, Any]],
     actual: Any,
     used: Container[int] = frozenset(),
     ignore: IgnoreLike = None,
@@ -466,7 +455,7 @@ def select_recording(
     stored) matches any call, so it is served in order.
     """
     spec = compile_ignore(ignore)
-    closest: Optional[Tuple[int, List[Difference]]] = None
+    closest: tuple[int, list[Difference]] | None = None
     for number, recorded in candidates:
         if number in used:
             continue
@@ -524,8 +513,8 @@ class RequestMismatchError(PlaceboError, AssertionError):
         call_number: int,
         differences: Iterable[Difference],
         path: str = "",
-        test: Optional[str] = None,
-        recording_number: Optional[int] = None,
+        test: str | None = None,
+        recording_number: int | None = None,
         mode: str = "verify",
     ):
         self.service = service
@@ -543,26 +532,25 @@ class RequestMismatchError(PlaceboError, AssertionError):
                              self.path, self.test, self.recording_number, self.mode))
 
     def _message(self) -> str:
-        operation = "{}.{}".format(self.service, self.operation)
-        recording = self.path or "recording {}".format(self.recording_number)
+        operation = f"{self.service}.{self.operation}"
+        recording = self.path or f"recording {self.recording_number}"
         if self.path and self.recording_number != self.call_number:
-            recording += " (recording {})".format(self.recording_number)
+            recording += f" (recording {self.recording_number})"
         if self.mode == "params":
-            head = "no unused recording of {} matches call {}".format(operation, self.call_number)
+            head = f"no unused recording of {operation} matches call {self.call_number}"
             if self.differences:
-                head += "; the closest, {}, differs:".format(recording)
+                head += f"; the closest, {recording}, differs:"
             else:
                 head += "."
         else:
-            head = "{} call {} does not match the recording it replays, {}:".format(
-                operation, self.call_number, recording)
+            head = f"{operation} call {self.call_number} does not match the recording it replays, {recording}:"
         if self.test:
-            head = "{}: {}".format(self.test, head)
+            head = f"{self.test}: {head}"
         paths = list(dict.fromkeys(d.path for d in sorted(self.differences, key=_path_key) if d.path))
         example = "ignore_params=[{}]".format(", ".join(repr(p) for p in paths[:3])) if paths \
             else "ignore_params"
         hint = ("To fix it, record the test again if the call changed on purpose, or leave a "
-                "parameter that changes from run to run out of the comparison with {} "
-                "(placebo_ignore_params on a PlaceboTestCase).".format(example))
+                f"parameter that changes from run to run out of the comparison with {example} "
+                "(placebo_ignore_params on a PlaceboTestCase).")
         body = format_differences(self.differences)
         return "\n".join(part for part in (head, body, hint) if part)

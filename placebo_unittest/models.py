@@ -17,8 +17,8 @@ import difflib
 import functools
 import os
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Dict, List, Optional, Sequence, Tuple
 
 from botocore import xform_name
 from botocore.loaders import Loader, create_loader
@@ -46,9 +46,9 @@ class Resolved:
 
 
 _MODEL_TYPE = "service-2"
-_loader: Optional[Loader] = None
+_loader: Loader | None = None
 _loader_lock = threading.Lock()
-_by_prefix: Optional[Dict[str, Tuple[str, ...]]] = None
+_by_prefix: dict[str, tuple[str, ...]] | None = None
 _by_prefix_lock = threading.Lock()
 
 
@@ -66,8 +66,8 @@ def loader() -> Loader:
     return _loader
 
 
-@functools.lru_cache(maxsize=None)
-def service_model(name: str) -> Optional[ServiceModel]:
+@functools.cache
+def service_model(name: str) -> ServiceModel | None:
     """botocore's model of the service whose client name is ``name``, or ``None``."""
     models_loader = loader()
     if name not in models_loader.list_available_services(_MODEL_TYPE):
@@ -75,15 +75,15 @@ def service_model(name: str) -> Optional[ServiceModel]:
     return ServiceModel(models_loader.load_service_model(name, _MODEL_TYPE), service_name=name)
 
 
-@functools.lru_cache(maxsize=None)
-def _snake_names(service_name: str) -> Dict[str, str]:
+@functools.cache
+def _snake_names(service_name: str) -> dict[str, str]:
     """``{"list_functions": "ListFunctions", ...}``: the names clients give methods."""
     model = service_model(service_name)
     names = model.operation_names if model is not None else []
     return {xform_name(name): name for name in names}
 
 
-def _services_by_prefix() -> Dict[str, Tuple[str, ...]]:
+def _services_by_prefix() -> dict[str, tuple[str, ...]]:
     """``{endpoint prefix: (client names of the services using it, sorted)}``.
 
     Built once, by reading every model file. The files are read directly, not
@@ -94,7 +94,7 @@ def _services_by_prefix() -> Dict[str, Tuple[str, ...]]:
         with _by_prefix_lock:
             if _by_prefix is None:
                 models_loader = loader()
-                found: Dict[str, List[str]] = {}
+                found: dict[str, list[str]] = {}
                 for name in models_loader.list_available_services(_MODEL_TYPE):
                     prefix = _endpoint_prefix(models_loader, name)
                     if prefix:
@@ -103,7 +103,7 @@ def _services_by_prefix() -> Dict[str, Tuple[str, ...]]:
     return _by_prefix
 
 
-def _endpoint_prefix(loader: Loader, name: str) -> Optional[str]:
+def _endpoint_prefix(loader: Loader, name: str) -> str | None:
     version = loader.determine_latest_version(name, _MODEL_TYPE)
     for search_path in loader.search_paths:
         data = loader.file_loader.load_file(
@@ -115,7 +115,7 @@ def _endpoint_prefix(loader: Loader, name: str) -> Optional[str]:
     return None
 
 
-def _candidate_services(service: str) -> List[ServiceModel]:
+def _candidate_services(service: str) -> list[ServiceModel]:
     """The services ``service`` may mean, best first; usually one, or none.
 
     A client name means that service. Otherwise ``service`` is read as an
@@ -134,7 +134,7 @@ def _candidate_services(service: str) -> List[ServiceModel]:
     return [m for m in models if service_key(m) == service]
 
 
-def candidate_services(service: str) -> List[ServiceModel]:
+def candidate_services(service: str) -> list[ServiceModel]:
     """The services ``service`` may mean, best first; usually one, or none.
 
     A client name means that service first. Then ``service`` is read as an
@@ -150,13 +150,13 @@ def candidate_services(service: str) -> List[ServiceModel]:
     return _by_endpoint_prefix(service)
 
 
-def _by_endpoint_prefix(service: str) -> List[ServiceModel]:
+def _by_endpoint_prefix(service: str) -> list[ServiceModel]:
     sharing = [service_model(other) for other in _services_by_prefix().get(service, ())]
     models = [m for m in sharing if m is not None]
     return sorted(models, key=lambda m: service_key(m) != service)
 
 
-def resolve(service: str, operation: str) -> Optional[Resolved]:
+def resolve(service: str, operation: str) -> Resolved | None:
     """The service and operation that ``service`` and ``operation`` name.
 
     ``service``: a client name (``cloudwatch``, ``elbv2``, ``iot-data``) or an
@@ -193,7 +193,7 @@ def file_service(resolved: Resolved) -> str:
     return service_key(resolved.service_model)
 
 
-def _operation_name(model: ServiceModel, operation: str) -> Optional[str]:
+def _operation_name(model: ServiceModel, operation: str) -> str | None:
     if operation in model.operation_names:
         return operation
     return _snake_names(model.service_name).get(operation)
@@ -210,7 +210,7 @@ def _unknown_operation(model: ServiceModel, operation: str) -> UnknownOperationE
     suggestions += difflib.get_close_matches(operation, pool, n=3)
     suggestions = list(dict.fromkeys(suggestions))[:3]
     if suggestions:
-        problem = "did you mean {}?".format(_either(suggestions))
+        problem = f"did you mean {_either(suggestions)}?"
     else:
         problem = "no name is close to it; {} has {} operations, such as {}".format(
             model.service_name, len(names), ", ".join(names[:3])

@@ -30,7 +30,7 @@ import functools
 import os
 import re
 import threading
-from typing import Dict, NamedTuple, Optional, Tuple
+from typing import NamedTuple
 
 from botocore.model import ServiceModel
 
@@ -92,12 +92,12 @@ class UnsafeNameError(PlaceboError, ValueError):
         self.part = part
         self.reason = reason
         if part == "path":
-            message = "Unsafe path {!r}: {}. {}".format(value, reason, _FIXES[part])
+            message = f"Unsafe path {value!r}: {reason}. {_FIXES[part]}"
         else:
             message = (
-                "Unsafe {} {!r} in a recording's file name: {}. {} Unsafe names are "
+                f"Unsafe {part} {value!r} in a recording's file name: {reason}. {_FIXES[part]} Unsafe names are "
                 "refused, not rewritten, so that a name always matches the recordings "
-                "made with it.".format(part, value, reason, _FIXES[part]))
+                "made with it.")
         super().__init__(message)
 
 
@@ -108,10 +108,10 @@ def _why_unsafe(text: str) -> str:
         return "{!r} names {} directory in a path".format(text, "this" if text == "." else "the parent")
     char = _UNSAFE_CHAR.search(text).group()  # type: ignore[union-attr]
     if char in "/\\":
-        return "it holds {!r}, a path separator, which would put the file in another directory".format(char)
+        return f"it holds {char!r}, a path separator, which would put the file in another directory"
     if char == ":":
         return "it holds ':', which Windows reads as a drive letter (C:) or an alternate data stream"
-    return "it holds the control character {!r}, which file systems refuse or mangle".format(char)
+    return f"it holds the control character {char!r}, which file systems refuse or mangle"
 
 
 def check_part(value: object, part: str) -> str:
@@ -133,7 +133,8 @@ class ParsedName(NamedTuple):
 
 def service_key(service_model: ServiceModel) -> str:
     """The ``<service>`` part of the file names for calls to this service."""
-    name, prefix = service_model.service_name, service_model.endpoint_prefix
+    name: str = service_model.service_name
+    prefix: str = service_model.endpoint_prefix
     if name == prefix:
         return prefix
     if name in TOLD_APART or _prefix_owner_prefix(prefix) == prefix:
@@ -141,11 +142,11 @@ def service_key(service_model: ServiceModel) -> str:
     return prefix
 
 
-_owners: Dict[str, Optional[str]] = {}
+_owners: dict[str, str | None] = {}
 _owners_lock = threading.Lock()
 
 
-def _prefix_owner_prefix(prefix: str) -> Optional[str]:
+def _prefix_owner_prefix(prefix: str) -> str | None:
     """The endpoint prefix of the botocore service named ``prefix``, if there is one.
 
     Looked up once per prefix per process, from botocore's data files.
@@ -163,7 +164,7 @@ def _prefix_owner_prefix(prefix: str) -> Optional[str]:
             )
 
             models_loader = loader()
-            owner: Optional[str] = None
+            owner: str | None = None
             if prefix in models_loader.list_available_services("service-2"):
                 try:
                     metadata = models_loader.load_service_model(prefix, "service-2")["metadata"]
@@ -174,7 +175,7 @@ def _prefix_owner_prefix(prefix: str) -> Optional[str]:
     return _owners[prefix]
 
 
-def read_keys(service_model: ServiceModel) -> Tuple[str, ...]:
+def read_keys(service_model: ServiceModel) -> tuple[str, ...]:
     """The ``<service>`` names playback looks under, in order of preference."""
     key = service_key(service_model)
     if key != service_model.endpoint_prefix:
@@ -183,7 +184,7 @@ def read_keys(service_model: ServiceModel) -> Tuple[str, ...]:
 
 
 @functools.lru_cache(maxsize=4096)
-def recording_stem(prefix: Optional[str], service: str) -> str:
+def recording_stem(prefix: str | None, service: str) -> str:
     """``[prefix.]service``; :class:`UnsafeNameError` if either part is unsafe.
     Remembered, so each name is checked once however many calls use it."""
     service = check_part(service, "service")
@@ -191,7 +192,7 @@ def recording_stem(prefix: Optional[str], service: str) -> str:
 
 
 def recording_filename(
-    prefix: Optional[str], service: str, operation: str, number: int, extension: str
+    prefix: str | None, service: str, operation: str, number: int, extension: str
 ) -> str:
     """``[prefix.]service.Operation_N.extension``: the one place names are built.
 
@@ -201,7 +202,7 @@ def recording_filename(
     return "{}.{}_{}.{}".format(stem, check_part(operation, "operation"), number, extension)
 
 
-def parse_recording_filename(name: str) -> Optional[ParsedName]:
+def parse_recording_filename(name: str) -> ParsedName | None:
     """Split a file name made by :func:`recording_filename`; ``None`` if it isn't one.
 
     A name that :func:`recording_filename` would refuse to build (a ``:`` or a
@@ -236,10 +237,10 @@ def ensure_inside(directory: str, path: str) -> str:
     """``path`` itself if it lies inside ``directory`` (see :func:`contained`),
     else :class:`UnsafeNameError`."""
     if not contained(directory, path):
-        reason = "it is not inside the recordings directory {}".format(directory)
+        reason = f"it is not inside the recordings directory {directory}"
         if "\x00" not in os.fspath(path):
             real = os.path.realpath(path)
             if real != os.path.abspath(path):
-                reason += " (it leads to {})".format(real)
+                reason += f" (it leads to {real})"
         raise UnsafeNameError(path, "path", reason)
     return path

@@ -44,7 +44,8 @@ import hashlib
 import json
 import math
 import re
-from typing import Any, Dict, Iterable, List, Mapping, Optional
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from botocore.utils import parse_to_aware_datetime
 
@@ -57,7 +58,7 @@ MAX_TEXT = 64 * 1024
 _CHUNK = 64 * 1024
 
 # Each tag kind, and the keys (other than TAG) it holds with their types.
-_TAG_FIELDS: Dict[str, Dict[str, type]] = {
+_TAG_FIELDS: dict[str, dict[str, type]] = {
     "bytes": {"length": int, "sha256": str},
     "text": {"length": int, "sha256": str},
     "unseekable_stream": {},
@@ -122,11 +123,11 @@ def _normalize(value: Any, shape: Any, max_text: int) -> Any:
     if callable(getattr(value, "read", None)):
         return _body(value)
     kind = type(value)
-    return {TAG: "object", "type": "{}.{}".format(kind.__module__, kind.__qualname__),
+    return {TAG: "object", "type": f"{kind.__module__}.{kind.__qualname__}",
             "repr": _ADDRESS.sub("", repr(value))}
 
 
-def _by_shape(value: Any, type_name: Optional[str]) -> Optional[Dict[str, Any]]:
+def _by_shape(value: Any, type_name: str | None) -> dict[str, Any] | None:
     """The tag botocore's view of a blob or timestamp member gives, or None."""
     if type_name == "blob" and isinstance(value, str):
         data = value.encode("utf-8", "surrogatepass")
@@ -165,7 +166,7 @@ def _key(key: Any) -> str:
     return str(key)
 
 
-def _mapping(value: Mapping, shape: Any, max_text: int) -> Dict[str, Any]:
+def _mapping(value: Mapping[Any, Any], shape: Any, max_text: int) -> dict[str, Any]:
     if is_tag(value):
         return _retag(value, max_text)
     if TAG in value:
@@ -173,7 +174,7 @@ def _mapping(value: Mapping, shape: Any, max_text: int) -> Dict[str, Any]:
     return _items(value, shape, max_text)
 
 
-def _items(value: Mapping, shape: Any, max_text: int) -> Dict[str, Any]:
+def _items(value: Mapping[Any, Any], shape: Any, max_text: int) -> dict[str, Any]:
     members = getattr(shape, "members", None) if shape is not None else None
     map_value = getattr(shape, "value", None) if shape is not None else None
     pairs = []
@@ -197,7 +198,7 @@ def is_tag(value: Any) -> bool:
     )
 
 
-def _retag(tag: Mapping, max_text: int) -> Dict[str, Any]:
+def _retag(tag: Mapping[str, Any], max_text: int) -> dict[str, Any]:
     kind = tag[TAG]
     if kind == "set":
         return {TAG: "set", "items": _sorted(_normalize(item, None, max_text) for item in tag["items"])}
@@ -206,11 +207,11 @@ def _retag(tag: Mapping, max_text: int) -> Dict[str, Any]:
     return {TAG: kind, **{name: tag[name] for name in _TAG_FIELDS[kind]}}
 
 
-def _sorted(items: Iterable[Any]) -> List[Any]:
+def _sorted(items: Iterable[Any]) -> list[Any]:
     return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
 
 
-def _datetime(value: _dt.datetime) -> Dict[str, Any]:
+def _datetime(value: _dt.datetime) -> dict[str, Any]:
     if value.utcoffset() is None:
         text = value.replace(tzinfo=None).isoformat(timespec="microseconds")
     else:
@@ -221,7 +222,7 @@ def _datetime(value: _dt.datetime) -> Dict[str, Any]:
     return {TAG: "datetime", "value": text}
 
 
-def _body(body: Any) -> Dict[str, Any]:
+def _body(body: Any) -> dict[str, Any]:
     """Hash a readable body from where it stands, then put it back there."""
     try:
         start = body.tell() if _seekable(body) else None

@@ -19,7 +19,8 @@ import os
 import re
 import threading
 import weakref
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Union
+from collections.abc import Sequence
+from typing import Any
 
 from . import calls as _calls
 from . import messages, replay
@@ -79,7 +80,7 @@ _WIRING = (
     ("after-call", "_after_call_done", "register_last"),
 )
 
-_OWN_READERS: Dict[Any, bool] = {}  # Pill and its subclasses: do they keep Pill's playback steps?
+_OWN_READERS: dict[Any, bool] = {}  # Pill and its subclasses: do they keep Pill's playback steps?
 
 
 def _reads_own_files(cls: Any) -> bool:
@@ -101,14 +102,14 @@ class FakeHttpResponse:
 
     raw: Any = None
 
-    def __init__(self, status_code: int, headers: Optional[Dict[str, str]] = None):
+    def __init__(self, status_code: int, headers: dict[str, str] | None = None):
         self.status_code = status_code
         self.headers = dict(headers or {})
         self.content = b""
         self.text = ""
 
     def __repr__(self) -> str:
-        return "FakeHttpResponse(status_code={})".format(self.status_code)
+        return f"FakeHttpResponse(status_code={self.status_code})"
 
 
 class Pill:
@@ -140,20 +141,21 @@ class Pill:
     :meth:`playback` and :meth:`stop`, as they did placebo's Pill.
     """
 
-    #: The clients this pill watches (each pill has its own list).
-    clients: List[Any] = []
+    #: The clients this pill watches (each pill has its own list, made in
+    #: ``__init__``; declared here because placebo's Pill declares it here).
+    clients: list[Any] = []  # noqa: RUF012
 
     def __init__(
         self,
-        prefix: Optional[str] = None,
+        prefix: str | None = None,
         debug: bool = False,
-        record_format: Optional[Union[str, RecordFormat]] = None,
-        on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
+        record_format: str | RecordFormat | None = None,
+        on_exhausted: str | OnExhausted = OnExhausted.CYCLE,
         legacy_types: bool = False,
-        match: Optional[Union[str, Match]] = None,
+        match: str | Match | None = None,
         ignore_params: IgnoreLike = None,
         redact: RedactSpec = True,
-        anonymize_accounts: Union[bool, str] = False,
+        anonymize_accounts: bool | str = False,
         validate: bool = False,
     ):
         if debug:
@@ -173,7 +175,7 @@ class Pill:
         self._match = coerce(Match, match, "match")
         self._ignore = compile_ignore(ignore_params)
         self._redactors = resolve_redactors(redact)
-        self._anonymizer: Optional[AccountIdAnonymizer] = None
+        self._anonymizer: AccountIdAnonymizer | None = None
         if anonymize_accounts:
             replacement = anonymize_accounts if isinstance(anonymize_accounts, str) else None
             self._anonymizer = (AccountIdAnonymizer(replacement=replacement) if replacement
@@ -181,47 +183,47 @@ class Pill:
             self._redactors.append(self._anonymizer)
         extension = self._record_format.extension
         #: Matches a recording's file name; its ``index`` group is the number.
-        self.filename_re = re.compile(r"^.+\..+_(?P<index>[0-9]+)\.{}$".format(re.escape(extension)))
+        self.filename_re = re.compile(rf"^.+\..+_(?P<index>[0-9]+)\.{re.escape(extension)}$")
         self._filename_re = self.filename_re
         self._serializer = get_serializer(extension)
         #: ``"[prefix.]service.Operation"`` -> the number of the next call in playback.
-        self._index: Dict[str, int] = {}
-        self._routes: Dict[Any, Tuple[Optional[str], Tuple[Tuple[str, str], ...]]] = {}
+        self._index: dict[str, int] = {}
+        self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
         #: The botocore events this pill acts on, in placebo's notation.
-        self.events: List[str] = []
+        self.events: list[str] = []
         self._id = next(_pill_ids)
-        self._pending_key = "placebo_unittest.pending.{}".format(self._id)
-        self._params_key = "placebo_unittest.params.{}".format(self._id)
-        self._stored_key = "placebo_unittest.request.{}".format(self._id)
+        self._pending_key = f"placebo_unittest.pending.{self._id}"
+        self._params_key = f"placebo_unittest.params.{self._id}"
+        self._stored_key = f"placebo_unittest.request.{self._id}"
         self._calls = CallLog()
-        self._params_indexes: Dict[Tuple[str, str], replay.ParamsIndex] = {}
+        self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
         self._choose_lock = threading.Lock()
-        self._mode: Optional[Mode] = None
+        self._mode: Mode | None = None
         self._session: Any = None
-        self._data_path: Optional[str] = None
-        self._store: Optional[RecordingStore] = None
+        self._data_path: str | None = None
+        self._store: RecordingStore | None = None
         self._filter = RecordFilter()
-        self._served: set = set()
-        self._recorded: List[str] = []
+        self._served: set[str] = set()
+        self._recorded: list[str] = []
         self._replayed = 0
         self._live_calls = 0
-        self._missing: List[str] = []
+        self._missing: list[str] = []
         self._queued = ResponseQueue()
         self._lock = threading.Lock()
         self._local = threading.local()
         self.clients = []
-        self._known: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self._known: weakref.WeakSet[Any] = weakref.WeakSet()
         #: Names the test (or code) using this pill in error messages, if set.
-        self.label: Optional[str] = None
+        self.label: str | None = None
 
     # -- properties ------------------------------------------------------
     @property
-    def mode(self) -> Optional[Mode]:
+    def mode(self) -> Mode | None:
         """``Mode.RECORD``, ``Mode.PLAYBACK`` (both equal their strings), or None."""
         return self._mode
 
     @property
-    def data_path(self) -> Optional[str]:
+    def data_path(self) -> str | None:
         return self._data_path
 
     @property
@@ -237,7 +239,7 @@ class Pill:
         return self._on_exhausted.value
 
     @property
-    def recorded(self) -> List[str]:
+    def recorded(self) -> list[str]:
         """Paths of the files this pill has written, in order."""
         return list(self._recorded)
 
@@ -252,7 +254,7 @@ class Pill:
         return self._live_calls
 
     @property
-    def missing(self) -> List[str]:
+    def missing(self) -> list[str]:
         """Paths playback looked for and did not find, in order."""
         return list(self._missing)
 
@@ -262,12 +264,12 @@ class Pill:
         return self._match.value
 
     @property
-    def calls(self) -> List[Call]:
+    def calls(self) -> list[Call]:
         """The calls made through this pill's clients, in order (see
         :class:`~placebo_unittest.Call`): the last 10,000 of them."""
         return list(self._calls)
 
-    def find_calls(self, service: Optional[str] = None, operation: Optional[str] = None) -> List[Call]:
+    def find_calls(self, service: str | None = None, operation: str | None = None) -> list[Call]:
         """The calls to ``operation`` (``GetRole`` or ``get_role``) of
         ``service`` (botocore's name: ``iam``); either may be left out."""
         return self._calls.find(service, operation)
@@ -299,11 +301,11 @@ class Pill:
         self._mixin = PlaceboClientMixin
         session.events.register(
             "creating-client-class", self._creating_client_class,
-            unique_id="placebo_unittest-client-{}".format(self._id),
+            unique_id=f"placebo_unittest-client-{self._id}",
         )
         LOG.debug("attached to %r, recordings in %s", session, self._data_path)
 
-    def _creating_client_class(self, class_attributes: Any, base_classes: List[type], **kwargs: Any) -> None:
+    def _creating_client_class(self, class_attributes: Any, base_classes: list[type], **kwargs: Any) -> None:
         base_classes.insert(0, self._mixin)
 
     def add_client(self, client: Any) -> None:
@@ -312,7 +314,7 @@ class Pill:
         for event, method, how in _WIRING:
             getattr(events, how)(
                 event, getattr(self, method),
-                unique_id="placebo_unittest-{}-{}".format(self._id, event),
+                unique_id=f"placebo_unittest-{self._id}-{event}",
             )
         if client not in self._known:
             self._known.add(client)
@@ -326,7 +328,7 @@ class Pill:
         """Undo :meth:`add_client`."""
         for event, _method, _how in _WIRING:
             client.meta.events.unregister(
-                event, unique_id="placebo_unittest-{}-{}".format(self._id, event)
+                event, unique_id=f"placebo_unittest-{self._id}-{event}"
             )
         self._known.discard(client)
         self.clients = [c for c in self.clients if c is not client]
@@ -345,7 +347,7 @@ class Pill:
         else:
             chosen = self._filter.reset(services, operations)
             self.events = []
-        self.events.extend("after-call.{}.{}".format(s, o) for s in chosen[0] for o in chosen[1])
+        self.events.extend(f"after-call.{s}.{o}" for s in chosen[0] for o in chosen[1])
         self._mode = Mode.RECORD
         LOG.debug("recording %s / %s", chosen[0], chosen[1])
 
@@ -360,7 +362,7 @@ class Pill:
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
 
-    def resume(self, mode: Optional[Union[str, Mode]]) -> None:
+    def resume(self, mode: str | Mode | None) -> None:
         """Go back to ``mode`` (as :attr:`mode` returned it) without restarting
         playback's numbering, e.g. after a :meth:`stop` for a sub-task."""
         if mode is None:
@@ -389,7 +391,7 @@ class Pill:
         """True unless a subclass (or the instance) replaced the method ``name``."""
         return getattr(getattr(self, name), "__func__", None) is getattr(Pill, name)
 
-    def _route(self, store: RecordingStore, model: Any) -> Tuple[str, str]:
+    def _route(self, store: RecordingStore, model: Any) -> tuple[str, str]:
         """``(service, stem)`` playback reads ``model``'s recordings under: the
         first of its names that has recordings, else its own name."""
         prefix = self.prefix
@@ -425,7 +427,7 @@ class Pill:
             # Now, before the upload reads any body: its digest is taken here.
             context[self._stored_key] = replay.stored_form(model, params, self._redactors)
 
-    def _log(self, model: Any, context: Any, source: str, path: Optional[str]) -> None:
+    def _log(self, model: Any, context: Any, source: str, path: str | None) -> None:
         params = context.get(self._params_key) if context else None
         self._calls.log(model.service_model.service_name, model.name, params or {}, source, path)
 
@@ -473,7 +475,7 @@ class Pill:
         self._log(model, context, _calls.RECORDING, self._local.served)
         return response
 
-    def _reply_queued(self, model: Any, context: Any, live: Any) -> Optional[Tuple[FakeHttpResponse, Any]]:
+    def _reply_queued(self, model: Any, context: Any, live: Any) -> tuple[FakeHttpResponse, Any] | None:
         """The response queued for this call with :meth:`queue_response`, if there is one."""
         operation = model.name
         keys = read_keys(model.service_model)
@@ -498,7 +500,7 @@ class Pill:
         try:
             recording = encode(parsed, getattr(http_response, "status_code", 200))
         except UnserializableValueError as exc:
-            exc.args = ("{}.{}: {}".format(service_key(model.service_model), model.name, exc.args[0]),)
+            exc.args = (f"{service_key(model.service_model)}.{model.name}: {exc.args[0]}",)
             raise
         context[self._pending_key] = (recording, frozenset(parsed))
 
@@ -555,13 +557,13 @@ class Pill:
         While recording, every response passes through here (as a redacted
         copy the override may change), so a subclass can scrub or redirect it."""
         LOG.debug("save_response: %s.%s", service, operation)
-        hooked: Optional[Recording] = getattr(self._local, "recording", None)
+        hooked: Recording | None = getattr(self._local, "recording", None)
         if hooked is None:
             _check_status(service, operation, http_response)
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
-            exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
+            exc.args = (f"{service}.{operation}: {exc.args[0]}",)
             raise
         if hooked is not None:  # a recorded call, passing through a subclass
             recording.request, recording.accounts = hooked.request, hooked.accounts
@@ -589,11 +591,11 @@ class Pill:
         return path
 
     # -- playback: the overridable steps -----------------------------------
-    def load_response(self, service: str, operation: str) -> Tuple[FakeHttpResponse, Any]:
+    def load_response(self, service: str, operation: str) -> tuple[FakeHttpResponse, Any]:
         """The next recorded ``(http_response, data)`` of ``service.operation``:
         the file :meth:`get_next_file_path` names, read and checked."""
         store = self._attached()
-        found = self.get_next_file_path(service, operation)
+        found: Any = self.get_next_file_path(service, operation)  # a subclass may return a path alone
         if isinstance(found, (str, os.PathLike)):  # a subclass that returns only the path
             path, file_format = os.fspath(found), os.path.splitext(found)[1].lstrip(".")
         else:
@@ -607,13 +609,13 @@ class Pill:
         return response
 
     def _serve(self, store: RecordingStore, path: str, file_format: str, service: str, operation: str,
-               model: Any, live: Any, call: int) -> Tuple[FakeHttpResponse, Any]:
+               model: Any, live: Any, call: int) -> tuple[FakeHttpResponse, Any]:
         """The response the recording at ``path`` holds, checked against the call under ``match="verify"``."""
         if file_format == "pickle" and self._record_format is not RecordFormat.PICKLE:
             raise PickleNotAllowedError(
-                "{} is a pickle file, and pickle files are loaded only when you choose "
+                f"{path} is a pickle file, and pickle files are loaded only when you choose "
                 "pickle, because loading one runs code. If you trust it, pass "
-                "record_format='pickle'.".format(path),
+                "record_format='pickle'.",
                 service=service, operation=operation, path=path)
         loaded = store.load_path(path, file_format)
         with self._lock:
@@ -625,7 +627,7 @@ class Pill:
         LOG.debug("replayed %s", path)
         return self._http_response(status, data), data
 
-    def get_next_file_path(self, service: str, operation: str) -> Tuple[str, str]:
+    def get_next_file_path(self, service: str, operation: str) -> tuple[str, str]:
         """``(path, format)`` of the recording that answers the next call of
         ``service.operation``, following ``on_exhausted`` past the last one.
         Raises :class:`~placebo_unittest.errors.RecordingNotFoundError` (a
@@ -663,13 +665,13 @@ class Pill:
         """The file formats playback reads, in order of preference."""
         return ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
 
-    def _numbered_file(self, store: RecordingStore, stem: str, operation: str, call: int) -> Tuple[str, str]:
+    def _numbered_file(self, store: RecordingStore, stem: str, operation: str, call: int) -> tuple[str, str]:
         """``(path, format)`` of the recording for ``call``, with ``on_exhausted`` applied."""
         count = store.count(stem, operation)
         number = call
         extension = self._record_format.extension
         if call > count:
-            problem: Optional[RecordingNotFoundError] = None
+            problem: RecordingNotFoundError | None = None
             if count == 0:
                 problem = messages.not_found(store, self.label, self.prefix, stem, operation, call, extension)
             elif self._on_exhausted is OnExhausted.ERROR:
@@ -688,18 +690,18 @@ class Pill:
         raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
 
     @staticmethod
-    def find_file_format(file_name: str) -> Tuple[Optional[str], Optional[str]]:
+    def find_file_format(file_name: str) -> tuple[str | None, str | None]:
         """``(path, format)`` of ``file_name`` plus the first extension that
         exists (``.json``, then ``.pickle``), or ``(None, None)``."""
         for file_format in Format.ALLOWED:
-            file_path = "{}.{}".format(file_name, file_format)
+            file_path = f"{file_name}.{file_format}"
             if os.path.exists(file_path):
                 return file_path, file_format
         return None, None
 
     # -- in-memory responses -----------------------------------------------
     def queue_response(self, service: str, operation: str, response_data: Any, http_response: int = 200,
-                       expected_params: Optional[Dict[str, Any]] = None) -> None:
+                       expected_params: dict[str, Any] | None = None) -> None:
         """Answer the next ``service.operation`` call with ``response_data``,
         from memory: nothing is written. Queued responses answer before
         recordings, in every mode, in the order they were queued. With
@@ -710,18 +712,18 @@ class Pill:
         try:
             recording = encode(response_data, http_response)
         except UnserializableValueError as exc:
-            exc.args = ("{}.{}: {}".format(service, operation, exc.args[0]),)
+            exc.args = (f"{service}.{operation}: {exc.args[0]}",)
             raise
         request = None
         if expected_params is not None:
             request = replay.expected_form(service, operation, expected_params, self._redactors)
         self._queued.add(recording_stem(self.prefix, service), operation, recording, request)
 
-    def unused_responses(self) -> List[str]:
+    def unused_responses(self) -> list[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""
         return self._queued.unused()
 
-    def unused_recordings(self) -> List[str]:
+    def unused_recordings(self) -> list[str]:
         """Recordings in :attr:`data_path` not replayed since :meth:`playback` was called."""
         store = self._attached()
         with self._lock:
@@ -738,7 +740,7 @@ class Pill:
         return FakeHttpResponse(status, headers)
 
     def __repr__(self) -> str:
-        return "<{} mode={} data_path={!r}>".format(type(self).__name__, self._mode, self._data_path)
+        return f"<{type(self).__name__} mode={self._mode} data_path={self._data_path!r}>"
 
 
 def _check_status(service: str, operation: str, status: Any) -> None:
@@ -746,7 +748,7 @@ def _check_status(service: str, operation: str, status: Any) -> None:
     if type(status) is not int or not 100 <= status <= 599:
         raise InvalidResponseError(service, operation, [
             "http_response must be the HTTP status code of the response, an int from 100 "
-            "to 599 such as 200 or 404, not {!r}".format(status)])
+            f"to 599 such as 200 or 404, not {status!r}"])
 
 
 def _enable_debug_logging() -> None:
@@ -760,16 +762,16 @@ def _enable_debug_logging() -> None:
 
 def attach(
     session: Any,
-    data_path: Optional[str] = None,
-    prefix: Optional[str] = None,
+    data_path: str | None = None,
+    prefix: str | None = None,
     debug: bool = False,
-    record_format: Optional[Union[str, RecordFormat]] = None,
-    on_exhausted: Union[str, OnExhausted] = OnExhausted.CYCLE,
+    record_format: str | RecordFormat | None = None,
+    on_exhausted: str | OnExhausted = OnExhausted.CYCLE,
     legacy_types: bool = False,
-    match: Optional[Union[str, Match]] = None,
+    match: str | Match | None = None,
     ignore_params: IgnoreLike = None,
     redact: RedactSpec = True,
-    anonymize_accounts: Union[bool, str] = False,
+    anonymize_accounts: bool | str = False,
     validate: bool = False,
 ) -> Pill:
     """Attach a new :class:`Pill` to ``session`` and return it.

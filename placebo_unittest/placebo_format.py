@@ -30,7 +30,8 @@ import datetime as _dt
 import io
 import json
 import pickle
-from typing import IO, Any, Callable, List
+from collections.abc import Callable
+from typing import IO, Any, ClassVar
 
 from botocore.response import StreamingBody
 from dateutil.tz import tzutc
@@ -61,7 +62,7 @@ class Format:
     PICKLE = "pickle"
 
     DEFAULT = JSON
-    ALLOWED: List[str] = [JSON, PICKLE]
+    ALLOWED: ClassVar[list[str]] = [JSON, PICKLE]
 
     @classmethod
     def read_mode(cls, format: str) -> str:
@@ -99,10 +100,10 @@ def serialize(obj: Any) -> Any:
         return result
     if isinstance(obj, (bytes, bytearray)):
         return base64.b64encode(bytes(obj)).decode("ascii")
-    raise TypeError("Type not serializable: {}".format(type(obj).__name__))
+    raise TypeError(f"Type not serializable: {type(obj).__name__}")
 
 
-def deserialize(obj: dict) -> Any:
+def deserialize(obj: dict[str, Any]) -> Any:
     """``json.load``'s ``object_hook``, reading what :func:`serialize` wrote.
 
     ``{"__class__": "datetime", ...}`` becomes a UTC datetime, a body dict a

@@ -56,7 +56,8 @@ import argparse
 import difflib
 import os
 import unittest
-from typing import Any, Callable, Dict, Generator, Iterator, List, Optional, Tuple
+from collections.abc import Callable, Generator, Iterator
+from typing import Any
 
 import pytest
 
@@ -80,14 +81,14 @@ __all__ = [
 
 #: The keywords ``@pytest.mark.placebo(...)`` takes (each may also be spelt
 #: with the ``placebo_`` prefix of PlaceboTestCase's class attributes).
-MARKER_KEYWORDS: Tuple[str, ...] = (
+MARKER_KEYWORDS: tuple[str, ...] = (
     "services", "operations", "match", "ignore_params", "redact", "anonymize_accounts",
     "validate", "foreign_clients", "legacy_types", "on_unused", "on_exhausted", "region",
     "profile", "record_format",
 )
 
 #: What a test gets when its marker says nothing: PlaceboTestCase's defaults.
-_DEFAULTS: Dict[str, Any] = {
+_DEFAULTS: dict[str, Any] = {
     "legacy_types": True,
     "redact": DEFAULT_REDACTORS + ("response_metadata",),
     "validate": True,
@@ -104,8 +105,8 @@ _MARKER_HELP = (
 #: Where a worker of pytest-xdist leaves its totals for the controller.
 WORKER_OUTPUT_KEY = "placebo_unittest"
 
-_REPORTS = pytest.StashKey[Dict[str, pytest.TestReport]]()
-_SAVED_MODE = pytest.StashKey[Tuple[bool, Optional[str]]]()
+_REPORTS = pytest.StashKey[dict[str, pytest.TestReport]]()
+_SAVED_MODE = pytest.StashKey[tuple[bool, str | None]]()
 
 
 # -- the option ----------------------------------------------------------------------
@@ -132,7 +133,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
 
 
-def _requested_mode(config: pytest.Config) -> Optional[Mode]:
+def _requested_mode(config: pytest.Config) -> Mode | None:
     mode = config.getoption("placebo_mode", None)
     return mode if isinstance(mode, Mode) else None
 
@@ -174,8 +175,8 @@ class _Run:
         self.config = config
         self.tests_run = 0
         self.from_workers = stats.Totals()
-        self._start: Optional[stats.Totals] = None
-        self._start_counts: Tuple[int, ...] = ()
+        self._start: stats.Totals | None = None
+        self._start_counts: tuple[int, ...] = ()
 
     def _begin(self) -> None:
         self._start = stats.totals
@@ -203,7 +204,7 @@ class _Run:
         """Note where placebo_unittest's totals stand as the run begins."""
         self._begin()
 
-    def pytest_runtest_logfinish(self, nodeid: str, location: Tuple[str, Optional[int], str]) -> None:
+    def pytest_runtest_logfinish(self, nodeid: str, location: tuple[str, int | None, str]) -> None:
         """Count each test run (pytest-xdist forwards these to the controller)."""
         self.tests_run += 1
 
@@ -223,7 +224,7 @@ class _Run:
         terminalreporter.write_line(totals.summary(self.tests_run))
         for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
             for path in paths:
-                terminalreporter.write_line("  {}: {}".format(title, path))
+                terminalreporter.write_line(f"  {title}: {path}")
 
 
 class _XdistController:
@@ -233,14 +234,14 @@ class _XdistController:
         self.run = run
 
     @pytest.hookimpl(optionalhook=True)
-    def pytest_testnodedown(self, node: Any, error: Optional[object]) -> None:
+    def pytest_testnodedown(self, node: Any, error: object | None) -> None:
         """Add a finished worker's totals to the run's."""
         data = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
         if data:
             self.run.from_workers = _merge(self.run.from_workers, _from_wire(data))
 
 
-def _counts(totals: stats.Totals) -> Tuple[int, ...]:
+def _counts(totals: stats.Totals) -> tuple[int, ...]:
     return (totals.tests, totals.replayed, totals.recorded, totals.live,
             len(totals.written), len(totals.unused), len(totals.missing))
 
@@ -259,14 +260,14 @@ def _merge(first: stats.Totals, second: stats.Totals) -> stats.Totals:
         missing=first.missing + second.missing)
 
 
-def _to_wire(totals: stats.Totals) -> Dict[str, Any]:
+def _to_wire(totals: stats.Totals) -> dict[str, Any]:
     """Totals as plain data that execnet can carry to the controller."""
     return {"tests": totals.tests, "replayed": totals.replayed, "recorded": totals.recorded,
             "live": totals.live, "written": list(totals.written), "unused": list(totals.unused),
             "missing": list(totals.missing)}
 
 
-def _from_wire(data: Dict[str, Any]) -> stats.Totals:
+def _from_wire(data: dict[str, Any]) -> stats.Totals:
     return stats.Totals(
         tests=int(data.get("tests", 0)), replayed=int(data.get("replayed", 0)),
         recorded=int(data.get("recorded", 0)), live=int(data.get("live", 0)),
@@ -281,7 +282,7 @@ def _is_unittest_item(item: pytest.Item) -> bool:
     return isinstance(cls, type) and issubclass(cls, unittest.TestCase)
 
 
-def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Give every pytest-style test carrying the marker the ``placebo_context`` fixture."""
     for item in items:
         if (isinstance(item, pytest.Function) and not _is_unittest_item(item)
@@ -293,8 +294,8 @@ def pytest_collection_modifyitems(items: List[pytest.Item]) -> None:
 def pytest_runtest_setup(item: pytest.Item) -> None:
     """Refuse the marker on unittest tests, which have class attributes for that."""
     if _is_unittest_item(item) and item.get_closest_marker("placebo") is not None:
-        pytest.fail("{}: @pytest.mark.placebo is for pytest-style tests; a PlaceboTestCase "
-                    "is configured with its placebo_* class attributes".format(item.nodeid),
+        pytest.fail(f"{item.nodeid}: @pytest.mark.placebo is for pytest-style tests; a PlaceboTestCase "
+                    "is configured with its placebo_* class attributes",
                     pytrace=False)
 
 
@@ -306,7 +307,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     item.stash.setdefault(_REPORTS, {})[report.when] = report
 
 
-def _outcome(item: pytest.Item) -> Tuple[bool, bool]:
+def _outcome(item: pytest.Item) -> tuple[bool, bool]:
     """(passed, skipped) for a test whose call phase is over."""
     reports = item.stash.get(_REPORTS, {})
     setup, call = reports.get("setup"), reports.get("call")
@@ -316,13 +317,13 @@ def _outcome(item: pytest.Item) -> Tuple[bool, bool]:
     return passed, False
 
 
-def marker_settings(item: pytest.Item) -> Dict[str, Any]:
+def marker_settings(item: pytest.Item) -> dict[str, Any]:
     """The settings of every ``@pytest.mark.placebo`` on ``item`` (the closest
     one wins for each keyword), keyed by :data:`MARKER_KEYWORDS`.
 
     Raises :class:`~placebo_unittest.ConfigurationError` for positional
     arguments or an unknown keyword."""
-    settings: Dict[str, Any] = {}
+    settings: dict[str, Any] = {}
     for mark in reversed(list(item.iter_markers("placebo"))):
         if mark.args:
             raise ConfigurationError(
@@ -332,7 +333,7 @@ def marker_settings(item: pytest.Item) -> Dict[str, Any]:
             name = keyword[len("placebo_"):] if keyword.startswith("placebo_") else keyword
             if name not in MARKER_KEYWORDS:
                 close = difflib.get_close_matches(name, MARKER_KEYWORDS, n=1)
-                hint = "Did you mean {!r}?".format(close[0]) if close else ""
+                hint = f"Did you mean {close[0]!r}?" if close else ""
                 raise ConfigurationError("a keyword of @pytest.mark.placebo", keyword,
                                          MARKER_KEYWORDS, hint)
             settings[name] = value
@@ -353,7 +354,7 @@ def directory_for_item(item: pytest.Item) -> str:
     return os.path.join(base, directory_for_test(module, test))
 
 
-def _context_for(item: pytest.Item) -> Tuple[PlaceboContext, Dict[str, Any]]:
+def _context_for(item: pytest.Item) -> tuple[PlaceboContext, dict[str, Any]]:
     settings = dict(_DEFAULTS)
     settings.update(marker_settings(item))
     services = settings.pop("services", "*")
@@ -381,7 +382,7 @@ def placebo_context(request: pytest.FixtureRequest) -> Iterator[PlaceboContext]:
     try:
         context, recording = _context_for(item)
     except (PlaceboError, ValueError, TypeError) as exc:  # the marker's settings
-        pytest.fail("{}: {}".format(item.nodeid, exc), pytrace=False)
+        pytest.fail(f"{item.nodeid}: {exc}", pytrace=False)
     context.start()
     if context.mode is Mode.RECORD and (recording["services"], recording["operations"]) != ("*", "*"):
         assert context.pill is not None

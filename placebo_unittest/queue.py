@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import threading
-from typing import Dict, List, Optional, Sequence, Tuple
+from collections.abc import Sequence
 
 from .serializer import Loaded, Recording, dumps, loads
 
@@ -13,7 +13,7 @@ class ResponseQueue:
     """Queued responses per ``([prefix.]service, Operation)``, first in, first out; thread-safe."""
 
     def __init__(self) -> None:
-        self._queues: Dict[Tuple[str, str], List[Loaded]] = {}
+        self._queues: dict[tuple[str, str], list[Loaded]] = {}
         self._count = 0
         self._lock = threading.Lock()
         #: True once a response was queued with expected parameters: calls
@@ -28,7 +28,7 @@ class ResponseQueue:
         ``request`` (parameters in stored form), that call must match it."""
         with self._lock:
             self._count += 1
-            name = "<queued response {} for {}.{}>".format(self._count, stem, operation)
+            name = f"<queued response {self._count} for {stem}.{operation}>"
         loaded = loads(dumps(recording, "json"), name, "json")
         if request is not None:
             loaded.request = request
@@ -36,7 +36,7 @@ class ResponseQueue:
         with self._lock:
             self._queues.setdefault((stem, operation), []).append(loaded)
 
-    def pop(self, stems: Sequence[str], operation: str) -> Optional[Loaded]:
+    def pop(self, stems: Sequence[str], operation: str) -> Loaded | None:
         """The next queued response under the first of ``stems`` that has one."""
         with self._lock:
             for stem in stems:
@@ -45,7 +45,7 @@ class ResponseQueue:
                     return queue.pop(0)
         return None
 
-    def unused(self) -> List[str]:
+    def unused(self) -> list[str]:
         """The names of the responses no call has used."""
         with self._lock:
             return [loaded.path for queue in self._queues.values() for loaded in queue]

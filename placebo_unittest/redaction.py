@@ -63,23 +63,10 @@ import decimal
 import functools
 import io
 import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from enum import Enum
 from types import MappingProxyType
-from typing import (
-    Any,
-    Callable,
-    Dict,
-    FrozenSet,
-    Iterable,
-    List,
-    Mapping,
-    NamedTuple,
-    Optional,
-    Protocol,
-    Sequence,
-    Tuple,
-    Union,
-)
+from typing import Any, NamedTuple, Protocol
 
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.response import StreamingBody
@@ -113,7 +100,7 @@ __all__ = [
     "get_operation_model",
 ]
 
-Data = Dict[str, Any]
+Data = dict[str, Any]
 
 
 class Redactor(Protocol):
@@ -201,10 +188,8 @@ def placeholder(value: Any, kind: Kind = Kind.TEXT, *, blob: bool = False) -> An
     if callable(getattr(value, "read", None)):  # a file passed as a request parameter
         return io.BytesIO(BYTES_PLACEHOLDER)
     raise RedactionError(
-        "Can't redact a {}.{}: placebo_unittest has no placeholder of that type, "
-        "and won't record the secret it may hold.".format(
-            type(value).__module__, type(value).__qualname__
-        )
+        f"Can't redact a {type(value).__module__}.{type(value).__qualname__}: placebo_unittest has no placeholder "
+        "of that type, and won't record the secret it may hold."
     )
 
 
@@ -230,7 +215,7 @@ def _basic_auth_placeholder(token: str) -> str:
     return base64.b64encode(plain.encode("utf-8")).decode("ascii")
 
 
-def _conceal(value: Any, kind: Kind, shape: Optional[Shape] = None) -> Any:
+def _conceal(value: Any, kind: Kind, shape: Shape | None = None) -> Any:
     """``value`` with every scalar in it replaced by its placeholder.
 
     Dict keys are kept: they are member names or map keys, not the secret.
@@ -248,11 +233,11 @@ def _conceal(value: Any, kind: Kind, shape: Optional[Shape] = None) -> Any:
     return placeholder(value, kind, blob=_is(shape, "blob"))
 
 
-def _is(shape: Optional[Shape], *type_names: Optional[str]) -> bool:
+def _is(shape: Shape | None, *type_names: str | None) -> bool:
     return (shape.type_name if shape is not None else None) in type_names
 
 
-def _child_shape(shape: Optional[Shape], key: str) -> Optional[Shape]:
+def _child_shape(shape: Shape | None, key: str) -> Shape | None:
     if shape is None:
         return None
     if shape.type_name == "structure":
@@ -262,7 +247,7 @@ def _child_shape(shape: Optional[Shape], key: str) -> Optional[Shape]:
     return None
 
 
-def _map_dict(value: Dict[Any, Any], fn: Callable[[Any, Any], Any]) -> Dict[Any, Any]:
+def _map_dict(value: dict[Any, Any], fn: Callable[[Any, Any], Any]) -> dict[Any, Any]:
     """``value`` with ``fn(key, child)`` for each child; ``value`` itself if none changed."""
     changed = {}
     for key, child in value.items():
@@ -277,7 +262,7 @@ def _map_dict(value: Dict[Any, Any], fn: Callable[[Any, Any], Any]) -> Dict[Any,
 def _map_seq(value: Sequence[Any], fn: Callable[[Any], Any]) -> Any:
     """Like :func:`_map_dict`, for a list or tuple (whose type is kept)."""
     new = [fn(child) for child in value]
-    if all(a is b for a, b in zip(new, value)):
+    if all(a is b for a, b in zip(new, value, strict=True)):
         return value
     return tuple(new) if isinstance(value, tuple) else new
 
@@ -285,13 +270,13 @@ def _map_seq(value: Sequence[Any], fn: Callable[[Any], Any]) -> Any:
 # --------------------------------------------------------------------------
 # botocore models, cached
 
-def get_service_model(service: str) -> Optional[ServiceModel]:
+def get_service_model(service: str) -> ServiceModel | None:
     """botocore's model of ``service`` (a service name, else an endpoint prefix), or None."""
     candidates = candidate_services(service)
     return candidates[0] if candidates else None
 
 
-def get_operation_model(service: str, operation: str) -> Optional[OperationModel]:
+def get_operation_model(service: str, operation: str) -> OperationModel | None:
     """botocore's model of ``operation`` (``"AssumeRole"`` or ``"assume_role"``), or None.
 
     ``service`` is a botocore service name or a recording's ``<service>``
@@ -307,7 +292,7 @@ def get_operation_model(service: str, operation: str) -> Optional[OperationModel
     return resolved.operation_model if resolved is not None else None
 
 
-def _canonical(service: str, operation: str) -> Tuple[str, str]:
+def _canonical(service: str, operation: str) -> tuple[str, str]:
     """``(service name, OperationName)`` as botocore spells them, where it knows them."""
     model = get_operation_model(service, operation)
     if model is None:
@@ -345,17 +330,17 @@ class SensitiveMembers:
         return result
 
     def __repr__(self) -> str:
-        return "<redactor {}>".format(self.name)
+        return f"<redactor {self.name}>"
 
 
 #: Sensitive shapes that hold no secret in some uses: shape name ->
 #: (sibling member, the values of it that make the use plain).
-PLAIN_WHEN: Mapping[str, Tuple[str, FrozenSet[str]]] = MappingProxyType({
+PLAIN_WHEN: Mapping[str, tuple[str, frozenset[str]]] = MappingProxyType({
     "PSParameterValue": ("Type", frozenset({"String", "StringList"})),
 })
 
 
-def _plain(structure: Dict[Any, Any], shape: Shape) -> bool:
+def _plain(structure: dict[Any, Any], shape: Shape) -> bool:
     rule = PLAIN_WHEN.get(shape.name)
     return rule is not None and structure.get(rule[0]) in rule[1]
 
@@ -398,7 +383,7 @@ class CredentialMember(NamedTuple):
 
 #: Credentials found in responses. The unmarked rows are what the models
 #: miss; the marked ones let this redactor stand on its own.
-CREDENTIAL_MEMBERS: Tuple[CredentialMember, ...] = (
+CREDENTIAL_MEMBERS: tuple[CredentialMember, ...] = (
     CredentialMember("sts", "*", "**.SessionToken", Kind.SESSION_TOKEN, False),
     CredentialMember("sts", "*", "**.SecretAccessKey", Kind.ACCESS_KEY_SECRET, True),
     CredentialMember("cognito-identity", "GetCredentialsForIdentity",
@@ -422,8 +407,8 @@ CREDENTIAL_MEMBERS: Tuple[CredentialMember, ...] = (
 _ANY, _EACH = object(), object()
 
 
-def _steps(path: str) -> Tuple[Any, ...]:
-    steps: List[Any] = []
+def _steps(path: str) -> tuple[Any, ...]:
+    steps: list[Any] = []
     for part in path.split("."):
         if part == "**":
             steps.append(_ANY)
@@ -434,7 +419,7 @@ def _steps(path: str) -> Tuple[Any, ...]:
     return tuple(steps)
 
 
-def _at_path(value: Any, steps: Tuple[Any, ...], fn: Callable[[Any], Any]) -> Any:
+def _at_path(value: Any, steps: tuple[Any, ...], fn: Callable[[Any], Any]) -> Any:
     """``value`` with ``fn`` applied to whatever ``steps`` lead to."""
     if not steps:
         return fn(value)
@@ -476,7 +461,7 @@ class Credentials:
         return data
 
     def __repr__(self) -> str:
-        return "<redactor {}>".format(self.name)
+        return f"<redactor {self.name}>"
 
 
 # --------------------------------------------------------------------------
@@ -501,7 +486,7 @@ class ResponseMetadata:
         return result
 
     def __repr__(self) -> str:
-        return "<redactor {}>".format(self.name)
+        return f"<redactor {self.name}>"
 
 
 # --------------------------------------------------------------------------
@@ -512,10 +497,10 @@ BUILTIN_REDACTORS: Mapping[str, Redactor] = MappingProxyType({
     r.name: r for r in (SensitiveMembers(), Credentials(), ResponseMetadata())
 })
 #: The names :func:`default_redactors` returns: the secrets, nothing else.
-DEFAULT_REDACTORS: Tuple[str, ...] = ("sensitive_members", "credentials")
+DEFAULT_REDACTORS: tuple[str, ...] = ("sensitive_members", "credentials")
 
 
-def redactors_named(names: Iterable[str]) -> List[Redactor]:
+def redactors_named(names: Iterable[str]) -> list[Redactor]:
     """The built-in redactors called ``names``, in that order."""
     result = []
     for name in names:
@@ -525,7 +510,7 @@ def redactors_named(names: Iterable[str]) -> List[Redactor]:
     return result
 
 
-def default_redactors() -> List[Redactor]:
+def default_redactors() -> list[Redactor]:
     """A new list of the redactors that remove secrets, for the caller to edit."""
     return redactors_named(DEFAULT_REDACTORS)
 
@@ -536,10 +521,10 @@ def redactor_name(redactor: Redactor) -> str:
     return str(name or type(redactor).__name__)
 
 
-RedactSpec = Union[bool, None, str, Redactor, Iterable[Union[str, Redactor]]]
+RedactSpec = bool | None | str | Redactor | Iterable[str | Redactor]
 
 
-def resolve_redactors(spec: RedactSpec) -> List[Redactor]:
+def resolve_redactors(spec: RedactSpec) -> list[Redactor]:
     """The redactors a ``redact=`` argument asks for.
 
     ``True`` means :data:`DEFAULT_REDACTORS`; ``False``, ``None`` or an empty
@@ -552,8 +537,8 @@ def resolve_redactors(spec: RedactSpec) -> List[Redactor]:
         return default_redactors()
     if spec is False or spec is None:
         return []
-    items = [spec] if isinstance(spec, str) or callable(spec) else list(spec)  # type: ignore[arg-type]
-    result: List[Redactor] = []
+    items = [spec] if isinstance(spec, str) or callable(spec) else list(spec)
+    result: list[Redactor] = []
     for item in items:
         if isinstance(item, str):
             result.extend(redactors_named([item]))

@@ -10,7 +10,8 @@ parameters.
 from __future__ import annotations
 
 import functools
-from typing import Any, Dict, List, Optional, Sequence, Set, Tuple
+from collections.abc import Sequence
+from typing import Any
 
 from . import messages
 from .accounts import AccountIdAnonymizer
@@ -31,7 +32,7 @@ from .storage import RecordingStore
 __all__ = ["stored_form", "expected_form", "for_recording", "check", "ParamsIndex"]
 
 
-def stored_form(model: Any, params: Dict[str, Any], redactors: Sequence[Redactor]) -> Any:
+def stored_form(model: Any, params: dict[str, Any], redactors: Sequence[Redactor]) -> Any:
     """``params`` of a call to ``model`` as a recording stores them: redacted
     by ``redactors`` (their ``request`` methods), then normalised."""
     if redactors:
@@ -39,7 +40,7 @@ def stored_form(model: Any, params: Dict[str, Any], redactors: Sequence[Redactor
     return normalize(params, model.input_shape)
 
 
-def expected_form(service: str, operation: str, params: Dict[str, Any], redactors: Sequence[Redactor]) -> Any:
+def expected_form(service: str, operation: str, params: dict[str, Any], redactors: Sequence[Redactor]) -> Any:
     """Parameters given by hand (a queued response's ``expected_params``), in
     the form live calls are compared in."""
     resolved = resolve(service, operation)
@@ -49,7 +50,7 @@ def expected_form(service: str, operation: str, params: Dict[str, Any], redactor
 
 
 @functools.lru_cache(maxsize=64)
-def _anonymizer(replacement: str, fingerprints: Tuple[str, ...]) -> AccountIdAnonymizer:
+def _anonymizer(replacement: str, fingerprints: tuple[str, ...]) -> AccountIdAnonymizer:
     return AccountIdAnonymizer.from_fingerprints(fingerprints, replacement=replacement)
 
 
@@ -63,7 +64,7 @@ def for_recording(live: Any, loaded: Loaded) -> Any:
 
 
 def check(loaded: Loaded, live: Any, ignore: IgnoreSpec, *, service: str, operation: str,
-          call: int, label: Optional[str]) -> None:
+          call: int, label: str | None) -> None:
     """Raise :class:`RequestMismatchError` if the call's parameters differ from
     the ones ``loaded`` recorded. A recording with no stored request passes."""
     if loaded.request is None:
@@ -79,15 +80,15 @@ class ParamsIndex:
     so replaying N calls costs O(N), not O(N²). Built once per playback."""
 
     def __init__(self, store: RecordingStore, stem: str, operation: str, extensions: Sequence[str],
-                 ignore: IgnoreSpec, label: Optional[str], prefix: Optional[str]):
+                 ignore: IgnoreSpec, label: str | None, prefix: str | None):
         self.store, self.stem, self.operation = store, stem, operation
         self.extensions, self.ignore, self.label, self.prefix = tuple(extensions), ignore, label, prefix
         self.count = store.count(stem, operation)
-        self.loaded: Dict[int, Loaded] = {}
-        self.buckets: Dict[str, List[int]] = {}
-        self.anyone: List[int] = []  # recordings with no stored parameters: they match any call
-        self.used: Set[int] = set()
-        self._cursors: Dict[str, int] = {}
+        self.loaded: dict[int, Loaded] = {}
+        self.buckets: dict[str, list[int]] = {}
+        self.anyone: list[int] = []  # recordings with no stored parameters: they match any call
+        self.used: set[int] = set()
+        self._cursors: dict[str, int] = {}
         for number in range(1, self.count + 1):
             available = store.extensions(stem, operation, number)
             extension = next((e for e in self.extensions if e in available), None)
@@ -99,16 +100,16 @@ class ParamsIndex:
                 self.anyone.append(number)
             else:
                 self.buckets.setdefault(fingerprint(loaded.request, ignore), []).append(number)
-        self.anonymising = next((l for l in self.loaded.values() if l.accounts), None)
+        self.anonymising = next((each for each in self.loaded.values() if each.accounts), None)
 
-    def _first_unused(self, key: str, numbers: List[int]) -> Optional[int]:
+    def _first_unused(self, key: str, numbers: list[int]) -> int | None:
         cursor = self._cursors.get(key, 0)
         while cursor < len(numbers) and numbers[cursor] in self.used:
             cursor += 1
         self._cursors[key] = cursor
         return numbers[cursor] if cursor < len(numbers) else None
 
-    def choose(self, live: Any, on_exhausted: OnExhausted, call: int) -> Tuple[int, str]:
+    def choose(self, live: Any, on_exhausted: OnExhausted, call: int) -> tuple[int, str]:
         """``(number, extension)`` of the first unused recording whose
         parameters match ``live``, ties broken by order; recordings without
         stored parameters match any call. Once every recording is used,
@@ -129,7 +130,7 @@ class ParamsIndex:
     def _scan(self, live: Any, on_exhausted: OnExhausted, call: int) -> int:
         """The slow way, by comparing with each recording: for matches by a
         looser rule than equality, the exhausted case, and the error."""
-        candidates = [(n, l.request) for n, l in self.loaded.items()]
+        candidates = [(n, each.request) for n, each in self.loaded.items()]
         selection = select_recording(candidates, live, frozenset(self.used), self.ignore)
         if selection.number is None and len(self.used) >= self.count:
             if on_exhausted is OnExhausted.ERROR:

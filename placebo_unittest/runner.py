@@ -19,7 +19,7 @@ import logging
 import os
 import sys
 import unittest
-from typing import Iterator, List, Optional, Sequence, Tuple
+from collections.abc import Iterator, Sequence
 
 from . import stats
 from .config import Mode
@@ -45,10 +45,10 @@ current directory.
 _MODE_FLAGS = {"--" + mode.value: mode for mode in Mode}
 
 
-def _split_arguments(argv: Sequence[str]) -> Tuple[Optional[Mode], bool, List[str]]:
-    mode: Optional[Mode] = None
+def _split_arguments(argv: Sequence[str]) -> tuple[Mode | None, bool, list[str]]:
+    mode: Mode | None = None
     moto = False
-    rest: List[str] = []
+    rest: list[str] = []
     for argument in argv:
         if argument in _MODE_FLAGS:
             if mode is not None and mode is not _MODE_FLAGS[argument]:
@@ -65,7 +65,7 @@ def _split_arguments(argv: Sequence[str]) -> Tuple[Optional[Mode], bool, List[st
 
 
 @contextlib.contextmanager
-def _environment(values: dict) -> Iterator[None]:
+def _environment(values: dict[str, str]) -> Iterator[None]:
     saved = {key: os.environ.get(key) for key in values}
     os.environ.update(values)
     try:
@@ -79,18 +79,18 @@ def _environment(values: dict) -> Iterator[None]:
 
 
 @contextlib.contextmanager
-def _moto_server() -> Iterator[dict]:
+def _moto_server() -> Iterator[dict[str, str]]:
     try:
         from moto.server import ThreadedMotoServer
     except ImportError:
-        raise SystemExit('placebo_unittest: --moto needs moto\'s server: pip install "moto[server]"')
+        raise SystemExit('placebo_unittest: --moto needs moto\'s server: pip install "moto[server]"') from None
     logging.getLogger("werkzeug").setLevel(logging.ERROR)
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
     server.start()
     host, port = server.get_host_and_port()
     try:
         yield {
-            "AWS_ENDPOINT_URL": "http://{}:{}".format(host, port),
+            "AWS_ENDPOINT_URL": f"http://{host}:{port}",
             "AWS_ACCESS_KEY_ID": "testing",
             "AWS_SECRET_ACCESS_KEY": "testing",
             "AWS_SESSION_TOKEN": "testing",
@@ -99,7 +99,7 @@ def _moto_server() -> Iterator[dict]:
         server.stop()
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
+def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
     mode, moto, rest = _split_arguments(sys.argv[1:] if argv is None else argv)
     environment = {}
@@ -116,13 +116,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         try:
             read_env()  # a wrong PLACEBO_MODE etc. fails here, before any test runs
         except PlaceboError as exc:
-            sys.stderr.write("placebo_unittest: {}\n".format(exc))
+            sys.stderr.write(f"placebo_unittest: {exc}\n")
             return 2
         program = unittest.main(module=None, argv=["python -m placebo_unittest"] + rest, exit=False)
     sys.stderr.write(stats.totals.summary(program.result.testsRun) + "\n")
     for title, paths in (("unused", stats.totals.unused), ("missing", stats.totals.missing)):
         for path in paths:
-            sys.stderr.write("  {}: {}\n".format(title, path))
+            sys.stderr.write(f"  {title}: {path}\n")
     result = program.result
     if not result.wasSuccessful():
         return 1

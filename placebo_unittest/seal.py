@@ -26,7 +26,8 @@ from __future__ import annotations
 import contextlib
 import threading
 import weakref
-from typing import Any, Callable, Dict, Iterator, List, Optional
+from collections.abc import Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 import botocore.client
 import botocore.endpoint
@@ -34,6 +35,9 @@ import botocore.session
 
 from .config import _Choice
 from .errors import PlaceboError
+
+if TYPE_CHECKING:
+    from .pill import Pill
 
 __all__ = ["ForeignClients", "ForeignClientError", "NetworkInPlaybackError", "sealed"]
 
@@ -55,10 +59,10 @@ class NetworkInPlaybackError(PlaceboError, ConnectionError):
 
 
 class _Seal:
-    def __init__(self, pill: Any, policy: ForeignClients):
+    def __init__(self, pill: Pill, policy: ForeignClients):
         self.pill = pill
         self.policy = policy
-        self.adopted: "weakref.WeakSet[Any]" = weakref.WeakSet()
+        self.adopted: weakref.WeakSet[Any] = weakref.WeakSet()
         self.lock = threading.Lock()
 
     @property
@@ -93,23 +97,23 @@ class _Seal:
             self.pill.remove_client(client)
 
 
-_active: List[_Seal] = []
+_active: list[_Seal] = []
 _lock = threading.Lock()
 # botocore's own methods, taken once, so a call in flight on another thread
 # never finds them missing while a seal is being lifted.
-_originals: Dict[str, Callable[..., Any]] = {
+_originals: dict[str, Callable[..., Any]] = {
     "make_api_call": botocore.client.BaseClient.__dict__["_make_api_call"],
     "create_client": botocore.session.Session.__dict__["create_client"],
     "make_request": botocore.endpoint.Endpoint.__dict__["make_request"],
 }
 
 
-def _current() -> Optional[_Seal]:
+def _current() -> _Seal | None:
     return _active[-1] if _active else None
 
 
 def _name(client: Any, operation_name: str) -> str:
-    return "{}.{}".format(client.meta.service_model.service_name, operation_name)
+    return f"{client.meta.service_model.service_name}.{operation_name}"
 
 
 def _make_api_call(client: Any, operation_name: str, api_params: Any) -> Any:
@@ -123,7 +127,7 @@ def _create_client(session: Any, *args: Any, **kwargs: Any) -> Any:
     client = _originals["create_client"](session, *args, **kwargs)
     seal = _current()
     if seal is not None and seal.recording:
-        seal.take(client, "creating a {} client".format(client.meta.service_model.service_name))
+        seal.take(client, f"creating a {client.meta.service_model.service_name} client")
     return client
 
 

@@ -42,7 +42,7 @@ import json
 import pickle
 import re
 import threading
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any
 
 from botocore.response import StreamingBody
 
@@ -101,16 +101,16 @@ class Recording:
 
     __slots__ = ("status_code", "tree", "types", "request", "accounts")
 
-    def __init__(self, status_code: int, tree: Any, types: List[list]):
+    def __init__(self, status_code: int, tree: Any, types: list[list[Any]]):
         self.status_code = status_code
         self.tree = tree
         self.types = types
         self.request: Any = None
-        self.accounts: Optional[Dict[str, Any]] = None
+        self.accounts: dict[str, Any] | None = None
 
-    def section(self) -> Dict[str, Any]:
+    def section(self) -> dict[str, Any]:
         """The ``placebo_unittest`` section of the file."""
-        section: Dict[str, Any] = {"format": FORMAT_VERSION}
+        section: dict[str, Any] = {"format": FORMAT_VERSION}
         if self.request is not None:
             section["request"] = self.request
         if self.accounts:
@@ -128,7 +128,7 @@ def encode(data: Any, status_code: int = 200) -> Recording:
     by fresh ``StreamingBody`` objects holding the same bytes, so the caller can
     still read them. Raises :class:`UnserializableValueError` naming the field
     of any value that can't be stored exactly."""
-    types: List[list] = []
+    types: list[list[Any]] = []
     tree = _Encoder(types).encode(data, [], None, None)
     return Recording(int(status_code), tree, types)
 
@@ -136,7 +136,7 @@ def encode(data: Any, status_code: int = 200) -> Recording:
 class _Encoder:
     __slots__ = ("types",)
 
-    def __init__(self, types: List[list]):
+    def __init__(self, types: list[list[Any]]):
         self.types = types
 
     def encode(self, value: Any, path: Path, parent: Any, key: Any) -> Any:
@@ -182,7 +182,7 @@ class _Encoder:
         if positions:
             self.types.append([list(path), "str", positions])
 
-    def _datetime(self, value: _dt.datetime, path: Path) -> dict:
+    def _datetime(self, value: _dt.datetime, path: Path) -> dict[str, Any]:
         offset = value.utcoffset()
         if offset is None:
             self.types.append([list(path), "datetime", None])
@@ -200,8 +200,8 @@ class _Encoder:
         return _datetime_dict(utc)
 
 
-def _datetime_dict(value: _dt.datetime) -> dict:
-    out: Dict[str, Any] = {"__class__": "datetime"}
+def _datetime_dict(value: _dt.datetime) -> dict[str, Any]:
+    out: dict[str, Any] = {"__class__": "datetime"}
     for field in DATETIME_FIELDS:
         out[field] = getattr(value, field)
     return out
@@ -223,7 +223,7 @@ def dumps(recording: Recording, record_format: str) -> bytes:
         # Decode a copy made through JSON: which objects are shared (and so how
         # pickle writes them) then depends only on the values, not on the caller.
         data = decode(recording)
-        pickled: Dict[str, Any] = {"status_code": recording.status_code, "data": data}
+        pickled: dict[str, Any] = {"status_code": recording.status_code, "data": data}
         if recording.request is not None or recording.accounts:
             section = recording.section()
             del section["types"]
@@ -249,22 +249,22 @@ class Loaded:
         #: The file's bytes, kept for a pickle file only (a JSON file keeps ``data_json``).
         self.raw = raw
         self.status_code = 200
-        self.types: Optional[List[list]] = None
+        self.types: list[list[Any]] | None = None
         self.legacy = False
         #: The stored request parameters, or None when the file has none.
         self.request: Any = None
         #: How account ids were anonymised in this recording, if they were.
-        self.accounts: Optional[Dict[str, Any]] = None
+        self.accounts: dict[str, Any] | None = None
         #: ``data`` as compact JSON (JSON files only): what each replay decodes.
         self.data_json = ""
         #: For a file holding literal ``__class__`` dicts, its decoder, built once.
-        self.decoder: Optional[Decoder] = None
+        self.decoder: Decoder | None = None
         #: True when the fast path read the file (see :mod:`placebo_unittest.fresh`):
         #: ``tree`` is then its decoded data until the first replay takes it, and
         #: ``kept`` the copy later replays are made from, once there is one.
         self.fast = False
         self.tree: Any = None
-        self.kept: Optional[fresh.Kept] = None
+        self.kept: fresh.Kept | None = None
 
 
 def loads(raw: bytes, path: str, extension: str) -> Loaded:
@@ -292,20 +292,21 @@ def _load_pickle(loaded: Loaded) -> None:
     section = document.get(SECTION)
     if section is not None:
         if not isinstance(section, dict):
-            raise Invalid("its {} section is {}, not a dict".format(SECTION, kind_of(section, False)))
+            raise Invalid(f"its {SECTION} section is {kind_of(section, False)}, not a dict")
         _read_request(loaded, section)
     loaded.status_code = document["status_code"]
 
 
-def _unpickle(raw: bytes) -> dict:
+def _unpickle(raw: bytes) -> dict[str, Any]:
     if not raw.strip():
         raise Invalid("it is empty")
     try:
         document = pickle.loads(raw)  # noqa: S301 - only files the user chose to trust get here
     except Exception as exc:  # a damaged pickle can fail in any way at all
-        raise Invalid("it is not a valid pickle ({}: {})".format(named(exc), exc)) from exc
+        raise Invalid(f"it is not a valid pickle ({named(exc)}: {exc})") from exc
     check_document(document, False)
-    return document
+    checked: dict[str, Any] = document  # check_document made sure it is a dict
+    return checked
 
 
 def _load_json(loaded: Loaded) -> None:
@@ -328,7 +329,7 @@ def _load_fast(loaded: Loaded, text: str) -> None:
         raise fresh.Unusual from exc  # the slow path says exactly what is wrong
     loaded.status_code = check_document(document, True)
     section = document.get(SECTION)
-    entries: List[list] = []
+    entries: list[list[Any]] = []
     if section is None:
         loaded.legacy = True
     else:
@@ -361,11 +362,10 @@ def _load_checked(loaded: Loaded, text: str) -> None:
     except json.JSONDecodeError as exc:
         raise Invalid(json_problem(text, exc)) from exc
     except (ValueError, RecursionError) as exc:  # an integer too long to read, or nesting too deep
-        raise Invalid("it is not valid JSON that Python can read ({}: {})".format(
-            named(exc), exc)) from exc
+        raise Invalid(f"it is not valid JSON that Python can read ({named(exc)}: {exc})") from exc
     loaded.status_code = check_document(document, True)
     section = document.get(SECTION)
-    entries: List[list] = []
+    entries: list[list[Any]] = []
     if section is None:
         loaded.legacy = True
     else:
@@ -379,21 +379,21 @@ def _load_checked(loaded: Loaded, text: str) -> None:
     try:
         loaded.data_json = json.dumps(data, separators=(",", ":"))
     except (ValueError, RecursionError) as exc:
-        raise Invalid("its data can't be copied ({}: {})".format(named(exc), exc)) from exc
+        raise Invalid(f"its data can't be copied ({named(exc)}: {exc})") from exc
     loaded.raw = b""  # everything a replay needs is in data_json
 
 
-def _read_request(loaded: Loaded, section: Dict[str, Any]) -> None:
+def _read_request(loaded: Loaded, section: dict[str, Any]) -> None:
     accounts = section.get("accounts")
     if accounts is not None and not (
         isinstance(accounts, dict) and isinstance(accounts.get("replacement"), str)
         and isinstance(accounts.get("fingerprints"), list)
         and all(isinstance(a, str) for a in accounts["fingerprints"])
     ):
-        raise Invalid("its {} accounts are malformed".format(SECTION))
+        raise Invalid(f"its {SECTION} accounts are malformed")
     request = section.get("request")
     if request is not None and not isinstance(request, dict):
-        raise Invalid("its {} request is not an object".format(SECTION))
+        raise Invalid(f"its {SECTION} request is not an object")
     loaded.request = request
     loaded.accounts = accounts
 
@@ -409,7 +409,7 @@ def _read_request(loaded: Loaded, section: Dict[str, Any]) -> None:
 
 # -- replay ------------------------------------------------------------------------------
 
-def materialize(loaded: Loaded, output_shape: Any = None) -> Tuple[int, Any]:
+def materialize(loaded: Loaded, output_shape: Any = None) -> tuple[int, Any]:
     """A fresh ``(status_code, data)`` for one replay: new dicts, lists and bodies.
 
     :func:`loads` checked the file, so this only decodes it."""
@@ -430,8 +430,7 @@ def materialize(loaded: Loaded, output_shape: Any = None) -> Tuple[int, Any]:
         if loaded.legacy and output_shape is not None:
             data = _legacy(data, output_shape)
     except (LookupError, TypeError, ValueError, AttributeError, OverflowError, RecursionError) as exc:
-        raise CorruptRecordingError(loaded.path, "its data can't be decoded ({}: {})".format(
-            named(exc), exc)) from exc
+        raise CorruptRecordingError(loaded.path, f"its data can't be decoded ({named(exc)}: {exc})") from exc
     return loaded.status_code, data
 
 
@@ -461,8 +460,7 @@ def _fresh_tree(loaded: Loaded, output_shape: Any) -> Any:
             tree = _legacy(tree, output_shape)
     except (fresh.Unusual, Invalid, LookupError, TypeError, ValueError, AttributeError, OverflowError,
             RecursionError, pickle.UnpicklingError) as exc:
-        raise CorruptRecordingError(loaded.path, "its data can't be decoded ({}: {})".format(
-            named(exc), exc)) from exc
+        raise CorruptRecordingError(loaded.path, f"its data can't be decoded ({named(exc)}: {exc})") from exc
     return tree
 
 

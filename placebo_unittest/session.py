@@ -35,7 +35,8 @@ import os
 import threading
 import time as _time
 import types
-from typing import Any, Callable, Dict, Iterator, Optional, Tuple
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import boto3
 import botocore.client
@@ -65,7 +66,7 @@ _HERMETIC_VARIABLES = {
 
 
 _builtin_lock = threading.Lock()
-_builtin_handlers: Optional[HierarchicalEmitter] = None
+_builtin_handlers: HierarchicalEmitter | None = None
 
 
 def _builtin_events() -> HierarchicalEmitter:
@@ -88,8 +89,8 @@ def _builtin_events() -> HierarchicalEmitter:
 
 
 _methods_lock = threading.Lock()
-_methods: Dict[Tuple[str, int], Tuple[Any, Dict[str, Any]]] = {}
-_create_methods: Optional[Callable[[Any, Any], Dict[str, Any]]] = None
+_methods: dict[tuple[str, int], tuple[Any, dict[str, Any]]] = {}
+_create_methods: Callable[[Any, Any], dict[str, Any]] | None = None
 
 
 def _share_client_methods() -> None:
@@ -101,9 +102,10 @@ def _share_client_methods() -> None:
             return
         _create_methods = original = botocore.client.ClientCreator._create_methods
 
-    def create_methods(creator: Any, service_model: Any) -> Dict[str, Any]:
+    def create_methods(creator: Any, service_model: Any) -> dict[str, Any]:
         if getattr(creator, "_loader", None) is not loader():
-            return original(creator, service_model)
+            methods: dict[str, Any] = original(creator, service_model)
+            return methods
         description = service_model._service_description  # the loader's dict: one per service and version
         key = (service_model.service_name, id(description))
         with _methods_lock:
@@ -119,7 +121,7 @@ def _share_client_methods() -> None:
     botocore.client.ClientCreator._create_methods = create_methods
 
 
-def botocore_session(session_vars: Optional[Dict[str, Any]] = None) -> botocore.session.Session:
+def botocore_session(session_vars: dict[str, Any] | None = None) -> botocore.session.Session:
     """A new botocore session that shares the loader and starts from a copy
     of the built-in handlers (see the module's docstring)."""
     _share_client_methods()
@@ -146,7 +148,7 @@ def _freeze_shared() -> None:
             _frozen_at = held
 
 
-def new_session(mode: Mode, region: str, profile: Optional[str] = None) -> boto3.Session:
+def new_session(mode: Mode, region: str, profile: str | None = None) -> boto3.Session:
     """A boto3 Session for one test.
 
     In playback it has fixed fake credentials and no profile; in record and
@@ -181,7 +183,7 @@ def default_session(session: boto3.Session) -> Iterator[boto3.Session]:
 class _NoSleepTime(types.ModuleType):
     """botocore.waiter's view of the time module while delays are skipped."""
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:
         return getattr(_time, name)
 
     @staticmethod

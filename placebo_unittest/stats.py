@@ -2,8 +2,8 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import List, Sequence
 
 __all__ = ["Totals", "totals", "reset"]
 
@@ -14,9 +14,9 @@ class Totals:
     replayed: int = 0
     recorded: int = 0
     live: int = 0
-    written: List[str] = field(default_factory=list)
-    unused: List[str] = field(default_factory=list)
-    missing: List[str] = field(default_factory=list)
+    written: list[str] = field(default_factory=list)
+    unused: list[str] = field(default_factory=list)
+    missing: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, *, replayed: int = 0, recorded: int = 0, live: int = 0,
@@ -33,10 +33,9 @@ class Totals:
 
     def summary(self, tests_run: int) -> str:
         return (
-            "placebo_unittest: {} tests run; calls replayed {}, recorded {}, "
-            "live {}; recordings written {}, unused {}, missing {}".format(
-                tests_run, self.replayed, self.recorded, self.live,
-                len(self.written), len(self.unused), len(self.missing))
+            f"placebo_unittest: {tests_run} tests run; calls replayed {self.replayed}, recorded {self.recorded}, "
+            f"live {self.live}; recordings written {len(self.written)}, unused {len(self.unused)}, "
+            f"missing {len(self.missing)}"
         )
 
 

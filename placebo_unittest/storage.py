@@ -19,7 +19,7 @@ import os
 import stat
 import threading
 import uuid
-from typing import Dict, Iterator, List, Optional, Tuple
+from collections.abc import Iterator
 
 from .config import DEFAULT_MAX_RECORDING_MB, read_env
 from .errors import (
@@ -34,8 +34,8 @@ __all__ = ["RecordingStore"]
 
 LOG = logging.getLogger("placebo_unittest")
 
-Key = Tuple[str, str]  # (stem, operation): stem is "[prefix.]service"
-Slots = Dict[int, List[str]]  # number -> extensions
+Key = tuple[str, str]  # (stem, operation): stem is "[prefix.]service"
+Slots = dict[int, list[str]]  # number -> extensions
 MIB = 1024 * 1024
 
 
@@ -46,26 +46,26 @@ class RecordingStore:
     ``PLACEBO_MAX_RECORDING_MB``, read when the first file is.
     """
 
-    def __init__(self, directory: str, max_bytes: Optional[int] = None):
+    def __init__(self, directory: str, max_bytes: int | None = None):
         self.directory = directory
-        self._index: Optional[Dict[Key, Slots]] = None
-        self._counts: Dict[Key, int] = {}  # count(), kept until a save changes it
-        self._paths: Dict[Tuple[str, str, int, str], str] = {}  # path(), built once each
-        self._highest: Dict[Key, int] = {}  # the highest number saved, so saving never scans
+        self._index: dict[Key, Slots] | None = None
+        self._counts: dict[Key, int] = {}  # count(), kept until a save changes it
+        self._paths: dict[tuple[str, str, int, str], str] = {}  # path(), built once each
+        self._highest: dict[Key, int] = {}  # the highest number saved, so saving never scans
         # Directories named like recordings: not recordings, so never listed or
         # numbered past, but playback that reaches one says what it is.
-        self._directories: Dict[Key, Slots] = {}
-        self._cache: Dict[str, Loaded] = {}
+        self._directories: dict[Key, Slots] = {}
+        self._cache: dict[str, Loaded] = {}
         self._lock = threading.RLock()
         self._max_bytes = max_bytes
 
     # -- the index -------------------------------------------------------
-    def _scan(self) -> Dict[Key, Slots]:
+    def _scan(self) -> dict[Key, Slots]:
         if self._index is None:
             with self._lock:
                 if self._index is None:
-                    index: Dict[Key, Slots] = {}
-                    directories: Dict[Key, Slots] = {}
+                    index: dict[Key, Slots] = {}
+                    directories: dict[Key, Slots] = {}
                     try:
                         entries = [(e.name, e.is_dir()) for e in os.scandir(self.directory)
                                    if e.is_file() or e.is_dir()]
@@ -89,7 +89,7 @@ class RecordingStore:
             self._cache.clear()
             self._counts.clear()
 
-    def extensions(self, stem: str, operation: str, number: int) -> List[str]:
+    def extensions(self, stem: str, operation: str, number: int) -> list[str]:
         found = self._scan().get((stem, operation), {}).get(number, [])
         blocked = self._directories.get((stem, operation), {}).get(number)
         if blocked:  # so that playback reaches the directory and reports it
@@ -115,7 +115,7 @@ class RecordingStore:
     def has(self, stem: str, operation: str) -> bool:
         return bool(self._scan().get((stem, operation)) or self._directories.get((stem, operation)))
 
-    def names_for(self, operation: str) -> List[str]:
+    def names_for(self, operation: str) -> list[str]:
         """Every file recorded for ``operation``, whatever its service or prefix."""
         found = []
         for (stem, op), numbers in self._scan().items():
@@ -125,7 +125,7 @@ class RecordingStore:
                         found.append(recording_filename(None, stem, op, number, extension))
         return sorted(found)
 
-    def all_paths(self) -> List[str]:
+    def all_paths(self) -> list[str]:
         paths = []
         for (stem, op), numbers in self._scan().items():
             for number, extensions in numbers.items():
@@ -243,7 +243,7 @@ def _staged(path: str, payload: bytes) -> Iterator[str]:
     """A temporary file beside ``path`` holding ``payload``; removed on the way
     out unless it was renamed into place."""
     directory, name = os.path.split(path)
-    temporary = os.path.join(directory, ".{}.{}.tmp".format(name, uuid.uuid4().hex[:12]))
+    temporary = os.path.join(directory, f".{name}.{uuid.uuid4().hex[:12]}.tmp")
     # Not tempfile.mkstemp: its files are mode 0600, and recordings are shared files.
     fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
     try:

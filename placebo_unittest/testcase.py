@@ -13,7 +13,8 @@ import os
 import re
 import sys
 import unittest
-from typing import Any, Dict, Iterator, Optional, Sequence, Union
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
 from .context import PlaceboContext
@@ -77,18 +78,18 @@ class PlaceboMixin:
 
     #: On the class: the mode to run in. On a running test: the mode it runs
     #: in, ``once`` resolved to ``record`` or ``playback``.
-    placebo_mode: Optional[Union[str, Mode]] = None
-    placebo_dir: Optional[str] = None
-    placebo_region: Optional[str] = None
-    placebo_profile: Optional[str] = None
-    placebo_record_format: Optional[str] = None
+    placebo_mode: str | Mode | None = None
+    placebo_dir: str | None = None
+    placebo_region: str | None = None
+    placebo_profile: str | None = None
+    placebo_record_format: str | None = None
     placebo_on_exhausted: str = OnExhausted.ERROR.value
     placebo_on_unused: str = OnUnused.FAIL.value
     placebo_legacy_types: bool = True
-    placebo_match: Optional[Union[str, Match]] = None
+    placebo_match: str | Match | None = None
     placebo_ignore_params: Sequence[str] = ()
     placebo_redact: Any = DEFAULT_REDACTORS + ("response_metadata",)
-    placebo_anonymize_accounts: Union[bool, str] = False
+    placebo_anonymize_accounts: bool | str = False
     placebo_validate: bool = True
     placebo_foreign_clients: str = "adopt"
 
@@ -151,7 +152,7 @@ class PlaceboMixin:
         )
         self.session = context.start()
         self.pill = context.pill  # type: ignore[assignment]
-        self.placebo_mode = context.mode  # type: ignore[assignment]
+        self.placebo_mode = context.mode
         return context
 
     def _placebo_finish(self, context: PlaceboContext) -> None:
@@ -186,7 +187,7 @@ class PlaceboMixin:
                 yield
                 return
             label = subtest_label(None if msg is _NOT_GIVEN else msg, params)
-            name = safe_name("{}.{}".format(self.placebo_test_name(), label))
+            name = safe_name(f"{self.placebo_test_name()}.{label}")
             directory = os.path.join(self.placebo_base_dir(), name)
             outer_session, outer_pill, outer_mode = self.session, self.pill, parent.pill.mode
             outer_placebo_mode = self.placebo_mode
@@ -225,7 +226,7 @@ class PlaceboMixin:
 
     def save_response(self, service: str, operation: str, data: Any,
                       http_response: int = 200, persist: bool = False,
-                      expected_params: Optional[Dict[str, Any]] = None) -> Optional[str]:
+                      expected_params: dict[str, Any] | None = None) -> str | None:
         """Give the next ``service.operation`` call this response.
 
         By default the response is queued in memory for this test only, as
@@ -242,8 +243,8 @@ class PlaceboMixin:
                                  expected_params=expected_params)
         return None
 
-    def assertCalled(self, service: str, operation: str, params: Optional[Dict[str, Any]] = None,
-                     times: Optional[int] = None) -> None:
+    def assertCalled(self, service: str, operation: str, params: dict[str, Any] | None = None,
+                     times: int | None = None) -> None:
         """Fail unless the test called ``service.operation`` (``iam``,
         ``GetRole`` or ``get_role``): at least once, or exactly ``times``
         times; with ``params``, with exactly those parameters. The message
@@ -253,13 +254,13 @@ class PlaceboMixin:
             made = [call for call in made if call.params == params]
         if (times is None and made) or (times is not None and len(made) == times):
             return
-        wanted = "{}.{}".format(service, operation)
+        wanted = f"{service}.{operation}"
         if params is not None:
-            wanted += " with {!r}".format(params)
-        count = "at least once" if times is None else "{} time(s)".format(times)
+            wanted += f" with {params!r}"
+        count = "at least once" if times is None else f"{times} time(s)"
         raise self.failureException(  # type: ignore[attr-defined]
-            "Expected {} to be called {}, but it was called {} time(s). Calls made:\n{}".format(
-                wanted, count, len(made), self.pill.describe_calls()))
+            f"Expected {wanted} to be called {count}, but it was called {len(made)} time(s). "
+            f"Calls made:\n{self.pill.describe_calls()}")
 
     def adopt(self, *clients: Any) -> None:
         """Bring clients made before the test (at import time, say) under this
@@ -283,12 +284,12 @@ def check_settings(cls: type) -> None:
     for attribute, kind in choices:
         value = getattr(cls, attribute, None)
         if value is not None:
-            coerce(kind, value, "{}.{}".format(name, attribute))
+            coerce(kind, value, f"{name}.{attribute}")
     resolve_redactors(getattr(cls, "placebo_redact", True))
     compile_ignore(getattr(cls, "placebo_ignore_params", ()))
     accounts = getattr(cls, "placebo_anonymize_accounts", False)
     if not isinstance(accounts, bool) and not (isinstance(accounts, str) and re.fullmatch(r"[0-9]{12}", accounts)):
-        raise ConfigurationError("{}.placebo_anonymize_accounts".format(name), accounts,
+        raise ConfigurationError(f"{name}.placebo_anonymize_accounts", accounts,
                                  (True, False, "123456789012"), "Give True, False or a 12-digit account id.")
 
 

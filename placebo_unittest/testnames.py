@@ -19,7 +19,8 @@ from __future__ import annotations
 
 import hashlib
 import re
-from typing import Any, Mapping, Optional
+from collections.abc import Mapping
+from typing import Any
 
 __all__ = ["safe_name", "directory_for_test", "subtest_label", "MAX_NAME_BYTES",
            "MAX_DIRECTORY_NAME", "LONGEST_TAIL"]
@@ -75,14 +76,14 @@ def safe_name(name: str) -> str:
 
 def directory_for_test(class_name: str, test_name: str) -> str:
     """``<ClassName>.<test_name>``, made safe as a whole."""
-    return safe_name("{}.{}".format(class_name, test_name))
+    return safe_name(f"{class_name}.{test_name}")
 
 
-def subtest_label(msg: Any = None, params: Optional[Mapping[str, Any]] = None) -> str:
+def subtest_label(msg: Any = None, params: Mapping[str, Any] | None = None) -> str:
     """The part a ``subTest(msg, **params)`` adds to its test's directory name."""
     parts = []
     if msg is not None:
         parts.append(str(msg))
     for key, value in sorted((params or {}).items()):
-        parts.append("{}={!r}".format(key, value))
+        parts.append(f"{key}={value!r}")
     return " ".join(parts) or "subtest"

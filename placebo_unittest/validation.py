@@ -13,7 +13,8 @@ from __future__ import annotations
 
 import re
 import reprlib
-from typing import Any, Dict, List, Mapping, Sequence, Tuple
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from botocore.model import Shape
 from botocore.validate import ParamValidator
@@ -24,7 +25,7 @@ from .models import Resolved, file_service, resolve
 __all__ = ["validate_response", "check_manual_response"]
 
 
-def check_manual_response(service: str, operation: str, data: Any, status_code: int = 200) -> Tuple[str, str]:
+def check_manual_response(service: str, operation: str, data: Any, status_code: int = 200) -> tuple[str, str]:
     """Check a response given by hand, and return the names it is filed under:
     ``("monitoring", "ListMetrics")`` for ``("cloudwatch", "list_metrics")``.
 
@@ -71,9 +72,9 @@ def validate_response(resolved: Resolved, data: Any, status_code: int = 200) -> 
         raise InvalidResponseError(resolved.service, resolved.operation, problems)
 
 
-def _problems(resolved: Resolved, data: Any, status_code: int) -> List[str]:
+def _problems(resolved: Resolved, data: Any, status_code: int) -> list[str]:
     if not isinstance(data, dict):
-        return ["the response must be a dict, not {}".format(_describe(data))]
+        return [f"the response must be a dict, not {_describe(data)}"]
     if status_code >= 400 or "Error" in data:
         return _error_problems(data, status_code)
     body = {key: value for key, value in data.items() if key != "ResponseMetadata"}
@@ -100,7 +101,7 @@ def _problems(resolved: Resolved, data: Any, status_code: int) -> List[str]:
     return str(report.generate_report()).splitlines()
 
 
-def _accepted_as_is(shape: Shape, body: Mapping[str, Any]) -> List[str]:
+def _accepted_as_is(shape: Shape, body: Mapping[str, Any]) -> list[str]:
     """Top-level keys of a recorded response left unchecked (see validate_response)."""
     keys = []
     stream = getattr(shape, "event_stream_name", None)
@@ -112,14 +113,13 @@ def _accepted_as_is(shape: Shape, body: Mapping[str, Any]) -> List[str]:
     return keys
 
 
-def _error_problems(data: Mapping[str, Any], status_code: int) -> List[str]:
+def _error_problems(data: Mapping[str, Any], status_code: int) -> list[str]:
     error = data.get("Error")
     if error is None:
-        return ["an error response (HTTP {}) needs an 'Error' dict with 'Code' and "
-                "'Message'".format(status_code)]
+        return [f"an error response (HTTP {status_code}) needs an 'Error' dict with 'Code' and "
+                "'Message'"]
     if not isinstance(error, dict):
-        return ["Error must be a dict with 'Code' and 'Message', not {}".format(
-            _describe(error))]
+        return [f"Error must be a dict with 'Code' and 'Message', not {_describe(error)}"]
     problems = []
     if "Code" not in error:
         problems.append("Error has no 'Code'")
@@ -132,10 +132,10 @@ def _error_problems(data: Mapping[str, Any], status_code: int) -> List[str]:
     return problems
 
 
-def _explain(reason: str, path: str, details: Dict[str, Any], operation: str) -> str:
+def _explain(reason: str, path: str, details: dict[str, Any], operation: str) -> str:
     """One of botocore's findings as a sentence naming the path it concerns."""
     path = path[1:] if path.startswith(".") else path
-    where = path or "{}'s response".format(operation)
+    where = path or f"{operation}'s response"
     if reason == "unknown field":
         return "Unknown key {!r} in {}; valid keys: {}".format(
             details.get("unknown_param"), where,
@@ -160,7 +160,7 @@ def _explain(reason: str, path: str, details: Dict[str, Any], operation: str) ->
     if reason == "empty input":
         return "No key set in {}, which must hold one of: {}".format(
             where, ", ".join(map(str, details.get("members", ()))))
-    return "{} at {}".format(reason.capitalize(), where)
+    return f"{reason.capitalize()} at {where}"
 
 
 def _type_names(valid_types: Sequence[object]) -> str:
@@ -180,4 +180,4 @@ def _either(words: Sequence[str]) -> str:
 
 
 def _describe(value: object) -> str:
-    return "{} ({})".format(type(value).__name__, _REPR.repr(value))
+    return f"{type(value).__name__} ({_REPR.repr(value)})"

@@ -26,7 +26,7 @@ class MotoServer:
         self._server.start()
         host, port = self._server.get_host_and_port()
         assert host == "127.0.0.1"
-        self.url = "http://{}:{}".format(host, port)
+        self.url = f"http://{host}:{port}"
 
     def reset(self):
         import urllib.request
@@ -62,7 +62,7 @@ def network_blocked():
     real_create = socket.create_connection
 
     def refuse(*args, **kwargs):
-        raise AssertionError("network access during playback: {!r}".format(args[1:] or args))
+        raise AssertionError(f"network access during playback: {args[1:] or args!r}")
 
     socket.socket.connect = refuse
     socket.socket.connect_ex = refuse
@@ -81,6 +81,25 @@ def network_blocked():
 @pytest.fixture
 def no_network():
     with network_blocked():
+        yield
+
+
+@contextlib.contextmanager
+def offline():
+    """No connection can be opened inside: :func:`network_blocked`, unless
+    it is already in force (the session-wide guard of PLACEBO_TEST_GUARD=1),
+    because nesting it breaks the outer one's teardown."""
+    if "connect_ex" in vars(socket.socket):  # network_blocked() is on
+        yield
+    else:
+        with network_blocked():
+            yield
+
+
+@pytest.fixture
+def no_network_here():
+    """The test runs with the network blocked (see :func:`offline`)."""
+    with offline():
         yield
 
 

@@ -15,6 +15,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.response import StreamingBody
 
 import placebo_unittest
+
 from conftest import make_session, network_blocked
 
 #: Where playback clients point: nothing listens on the discard port, and the
@@ -31,7 +32,7 @@ def read_body(body):
     :func:`assert_same`) gives them back instead of ``b""``.
     """
     if not isinstance(body, StreamingBody):
-        raise AssertionError("expected a StreamingBody, got {!r}".format(type(body)))
+        raise AssertionError(f"expected a StreamingBody, got {type(body)!r}")
     if body in _bodies:
         return _bodies[body]
     data = body.read()
@@ -45,11 +46,11 @@ def caught(call, *args, **kwargs):
         result = call(*args, **kwargs)
     except Exception as exc:  # noqa: BLE001 - the exception is the result here
         return exc
-    raise AssertionError("{!r} raised nothing, returned {!r}".format(call, result))
+    raise AssertionError(f"{call!r} raised nothing, returned {result!r}")
 
 
 def _where(path):
-    return "".join("[{!r}]".format(step) for step in path) or "<top>"
+    return "".join(f"[{step!r}]" for step in path) or "<top>"
 
 
 def assert_same(live, replayed, path=()):
@@ -65,21 +66,17 @@ def assert_same(live, replayed, path=()):
     """
     where = _where(path)
     if isinstance(live, StreamingBody) or isinstance(replayed, StreamingBody):
-        assert type(live) is StreamingBody, "{}: live value is a {!r}, not a StreamingBody".format(
-            where, type(live))
-        assert type(replayed) is StreamingBody, "{}: replayed value is a {!r}, not a StreamingBody".format(
-            where, type(replayed))
+        assert type(live) is StreamingBody, f"{where}: live value is a {type(live)!r}, not a StreamingBody"
+        assert type(replayed) is StreamingBody, f"{where}: replayed value is a {type(replayed)!r}, not a StreamingBody"
         live_bytes, replayed_bytes = read_body(live), read_body(replayed)
-        assert live_bytes == replayed_bytes, "{}: bodies differ ({} live bytes, {} replayed)".format(
-            where, len(live_bytes), len(replayed_bytes))
+        assert live_bytes == replayed_bytes, (
+            f"{where}: bodies differ ({len(live_bytes)} live bytes, {len(replayed_bytes)} replayed)")
         return
     if isinstance(live, BaseException):
         # Each boto3 Session builds its own modeled exception classes, so the
         # live and replayed classes are distinct objects: compare them by name.
-        assert _class_names(live) == _class_names(replayed), "{}: {!r} is not {!r}".format(
-            where, type(replayed), type(live))
-        assert str(live) == str(replayed), "{}: messages differ: {!r} != {!r}".format(
-            where, str(live), str(replayed))
+        assert _class_names(live) == _class_names(replayed), f"{where}: {type(replayed)!r} is not {type(live)!r}"
+        assert str(live) == str(replayed), f"{where}: messages differ: {str(live)!r} != {str(replayed)!r}"
         if isinstance(live, ClientError):
             assert live.operation_name == replayed.operation_name, where
             assert_same(live.response, replayed.response, path + ("response",))
@@ -88,38 +85,36 @@ def assert_same(live, replayed, path=()):
         if hasattr(live, "last_response"):  # WaiterError
             assert_same(live.last_response, replayed.last_response, path + ("last_response",))
         return
-    assert type(live) is type(replayed), "{}: live {!r} is a {}, replayed {!r} is a {}".format(
-        where, live, type(live).__name__, replayed, type(replayed).__name__)
+    assert type(live) is type(replayed), (
+        f"{where}: live {live!r} is a {type(live).__name__}, replayed {replayed!r} is a {type(replayed).__name__}")
     if isinstance(live, dict):
         missing = sorted(set(live) - set(replayed), key=repr)
         extra = sorted(set(replayed) - set(live), key=repr)
-        assert not missing and not extra, "{}: keys missing on replay {}, extra on replay {}".format(
-            where, missing, extra)
+        assert not missing and not extra, f"{where}: keys missing on replay {missing}, extra on replay {extra}"
         for key in live:
             assert_same(live[key], replayed[key], path + (key,))
         return
     if isinstance(live, (list, tuple)):
-        assert len(live) == len(replayed), "{}: {} live items, {} replayed".format(
-            where, len(live), len(replayed))
-        for index, (a, b) in enumerate(zip(live, replayed)):
+        assert len(live) == len(replayed), f"{where}: {len(live)} live items, {len(replayed)} replayed"
+        for index, (a, b) in enumerate(zip(live, replayed, strict=True)):
             assert_same(a, b, path + (index,))
         return
     if isinstance(live, (set, frozenset)):
         typed_live = {(type(v), v) for v in live}
         typed_replayed = {(type(v), v) for v in replayed}
-        assert typed_live == typed_replayed, "{}: sets differ: {!r} != {!r}".format(where, live, replayed)
+        assert typed_live == typed_replayed, f"{where}: sets differ: {live!r} != {replayed!r}"
         return
     if isinstance(live, datetime.datetime):
         assert (live.tzinfo is None) == (replayed.tzinfo is None), \
-            "{}: one of {!r}, {!r} is naive".format(where, live, replayed)
-        assert live == replayed, "{}: {!r} != {!r}".format(where, live, replayed)
-        assert live.utcoffset() == replayed.utcoffset(), "{}: UTC offsets differ: {!r} vs {!r}".format(
-            where, live.utcoffset(), replayed.utcoffset())
+            f"{where}: one of {live!r}, {replayed!r} is naive"
+        assert live == replayed, f"{where}: {live!r} != {replayed!r}"
+        assert live.utcoffset() == replayed.utcoffset(), (
+            f"{where}: UTC offsets differ: {live.utcoffset()!r} vs {replayed.utcoffset()!r}")
         return
     if isinstance(live, float) and math.isnan(live):
-        assert math.isnan(replayed), "{}: {!r} != nan".format(where, replayed)
+        assert math.isnan(replayed), f"{where}: {replayed!r} != nan"
         return
-    assert live == replayed, "{}: {!r} != {!r}".format(where, live, replayed)
+    assert live == replayed, f"{where}: {live!r} != {replayed!r}"
 
 
 def _class_names(value):

@@ -20,6 +20,7 @@ from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
 import placebo_unittest
+from placebo_unittest import storage
 from placebo_unittest.config import DEFAULT_MAX_RECORDING_MB, read_env
 from placebo_unittest.errors import (
     ConfigurationError,
@@ -30,11 +31,9 @@ from placebo_unittest.errors import (
     RecordingTooLargeError,
 )
 from placebo_unittest.serializer import dumps, encode, loads, materialize
-from placebo_unittest import storage
 from placebo_unittest.storage import RecordingStore
 
 from unit_helpers import build, fast_session, responses
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "legacy")
@@ -101,7 +100,7 @@ def refused(directory, name, content, error=CorruptRecordingError, *, service="e
         call(client)
     pill.stop()
     exc = caught.value
-    assert type(exc) is error, "{}: {}".format(type(exc).__name__, exc)
+    assert type(exc) is error, f"{type(exc).__name__}: {exc}"
     message = str(exc)
     assert path in message
     assert exc.path == path
@@ -187,15 +186,15 @@ def test_every_legacy_fixture_has_a_status_code_and_loads():
     ('"200"', '"200"'), ("200.0", "200.0"), ("true", "true"), ("null", "null"), ("[200]", "[200]"),
 ], ids=["string", "float", "bool", "null", "list"])
 def test_a_status_code_that_is_not_an_integer(tmp_path, no_network_here, status, shown):
-    content = '{{"status_code": {}, "data": {{}}}}'.format(status).encode()
+    content = f'{{"status_code": {status}, "data": {{}}}}'.encode()
     message = refused(tmp_path, NAME, content)
-    assert "its status_code {} is not an integer".format(shown) in message
+    assert f"its status_code {shown} is not an integer" in message
 
 
 @pytest.mark.parametrize("status", [0, 99, 600, 1000, -200])
 def test_a_status_code_out_of_range(tmp_path, no_network_here, status):
     message = refused(tmp_path, NAME, document({}, status))
-    assert "its status_code {} is not an HTTP status code".format(status) in message
+    assert f"its status_code {status} is not an HTTP status code" in message
     assert "between 100 and 599" in message
 
 
@@ -289,7 +288,7 @@ def test_invalid_base64_in_a_bytes_value(tmp_path, no_network_here, value):
     message = refused(tmp_path, "kms.Decrypt_1.json", content, service="kms",
                       call=lambda kms: kms.decrypt(CiphertextBlob=b"x"))
     assert "doesn't match its data" in message
-    assert "it marks data['Plaintext'] as bytes, but {} is not valid base64".format(json.dumps(value)) in message
+    assert f"it marks data['Plaintext'] as bytes, but {json.dumps(value)} is not valid base64" in message
 
 
 def test_a_body_that_is_not_base64_in_our_own_file(tmp_path, no_network_here):
@@ -377,7 +376,7 @@ def test_the_size_limit_comes_from_placebo_max_recording_mb(tmp_path, no_network
     content = document({"Reservations": []}, section=SECTION)
     os.environ["PLACEBO_MAX_RECORDING_MB"] = "0.0001"  # 104 bytes
     message = refused(tmp_path, NAME, content, RecordingTooLargeError)
-    assert "({} bytes), more than the 0.0001 MiB limit".format(len(content)) in message
+    assert f"({len(content)} bytes), more than the 0.0001 MiB limit" in message
     assert "PLACEBO_MAX_RECORDING_MB=1 (in MiB)" in message
     os.environ["PLACEBO_MAX_RECORDING_MB"] = " 1 "
     assert replayed(tmp_path, NAME, content) == {"Reservations": []}
@@ -392,8 +391,8 @@ def test_a_wrong_size_limit_names_the_variable(tmp_path, no_network_here, value)
     error = caught.value
     assert type(error) is InvalidLimitError and isinstance(error, ValueError)
     assert error.name == "PLACEBO_MAX_RECORDING_MB" and error.value == value
-    assert str(error) == ("PLACEBO_MAX_RECORDING_MB must be a positive number of MiB, such as 64, not {!r}. "
-                          "Unset it for the default of 32 MiB.".format(value))
+    assert str(error) == (f"PLACEBO_MAX_RECORDING_MB must be a positive number of MiB, such as 64, not {value!r}. "
+                          "Unset it for the default of 32 MiB.")
     # Through playback too, before any file is read.
     (tmp_path / NAME).write_bytes(document({"Reservations": []}))
     os.environ["PLACEBO_MAX_RECORDING_MB"] = value
@@ -514,7 +513,7 @@ def test_a_damaged_pickle(tmp_path, no_network_here):
 
 
 # -- fuzzing the loader -----------------------------------------------------------------------------
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def output_shapes():
     session = fast_session()._session
     return (None,) + tuple(

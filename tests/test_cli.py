@@ -21,6 +21,7 @@ from botocore.response import StreamingBody
 import placebo_unittest
 from placebo_unittest.params import normalize
 from placebo_unittest.serializer import dumps, encode
+
 from recording_helpers import DEAD_ENDPOINT, assert_same, read_body
 from unit_helpers import fast_session, offline
 
@@ -84,12 +85,12 @@ def snapshot(root):
 def clean_project(root):
     """Two test directories of current-form recordings that pass every check."""
     first = root / "placebo" / "QueueTest.test_send"
-    write(first, "sqs.CreateQueue_1.json", {"QueueUrl": "http://localhost/{}/jobs".format(ACCOUNT)})
+    write(first, "sqs.CreateQueue_1.json", {"QueueUrl": f"http://localhost/{ACCOUNT}/jobs"})
     write(first, "sqs.ListQueues_1.json", {"QueueUrls": []})
-    write(first, "sqs.ListQueues_2.json", {"QueueUrls": ["http://localhost/{}/jobs".format(ACCOUNT)]})
+    write(first, "sqs.ListQueues_2.json", {"QueueUrls": [f"http://localhost/{ACCOUNT}/jobs"]})
     second = root / "placebo" / "IdentityTest.test_who"
     write(second, "sts.GetCallerIdentity_1.json",
-          {"Account": ACCOUNT, "UserId": "AIDAEXAMPLE", "Arn": "arn:aws:iam::{}:user/me".format(ACCOUNT)})
+          {"Account": ACCOUNT, "UserId": "AIDAEXAMPLE", "Arn": f"arn:aws:iam::{ACCOUNT}:user/me"})
     return first, second
 
 
@@ -98,7 +99,7 @@ def assume_role_response():
         "Credentials": {"AccessKeyId": KEY_ID, "SecretAccessKey": SECRET_KEY, "SessionToken": TOKEN,
                         "Expiration": dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)},
         "AssumedRoleUser": {"AssumedRoleId": "AROAEXAMPLE:me",
-                            "Arn": "arn:aws:sts::{}:assumed-role/r/me".format(ACCOUNT)},
+                            "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/r/me"},
     }
 
 
@@ -164,7 +165,7 @@ def run_with_terminal_stderr(tmp_path, *args):
 def test_a_progress_bar_only_for_many_files_on_a_terminal(tmp_path):
     many = tmp_path / "many"
     for number in range(1, 121):
-        write(many, "sqs.ListQueues_{}.json".format(number), {"QueueUrls": []})
+        write(many, f"sqs.ListQueues_{number}.json", {"QueueUrls": []})
     write(tmp_path / "few", "sqs.ListQueues_1.json", {"QueueUrls": []})
 
     status, out, err = run_with_terminal_stderr(tmp_path, "check", "many")
@@ -272,7 +273,7 @@ def test_check_reports_every_kind_of_problem(tmp_path):
 
     def line_for(path, kind):
         found = [line for line in lines if line.startswith(os.path.relpath(str(path), str(tmp_path)))
-                 and line.endswith("[{}]".format(kind))]
+                 and line.endswith(f"[{kind}]")]
         assert len(found) == 1, (path, kind, lines)
         return found[0]
 
@@ -322,14 +323,14 @@ def test_redact_dry_run_then_redact_then_again(tmp_path):
     path = write(second, "sts.AssumeRole_1.json", assume_role_response())
     secret_request = normalize({"Name": "db", "SecretString": "hunter2", "SecretBinary": b"\x00\x01"})
     created = write(second, "secretsmanager.CreateSecret_1.json",
-                    {"ARN": "arn:aws:secretsmanager:us-east-1:{}:secret:db".format(ACCOUNT), "Name": "db"},
+                    {"ARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:db", "Name": "db"},
                     request=secret_request)
     before = snapshot(tmp_path)
 
     dry = run(tmp_path, "redact", "--dry-run", "placebo")
     assert dry.returncode == 0, dry.stderr
     assert snapshot(tmp_path) == before
-    assert "would be redacted {}".format(os.path.relpath(path, str(tmp_path))) in dry.stdout
+    assert f"would be redacted {os.path.relpath(path, str(tmp_path))}" in dry.stdout
     assert "placebo_unittest.request['SecretString']" in dry.stdout
     assert "2 files would be redacted, 4 unchanged; nothing was written (dry run)." in dry.stdout
 
@@ -357,7 +358,7 @@ def test_redact_dry_run_then_redact_then_again(tmp_path):
     pill.playback()
     with offline():
         credentials = session.client("sts", endpoint_url=DEAD_ENDPOINT).assume_role(
-            RoleArn="arn:aws:iam::{}:role/r".format(ACCOUNT), RoleSessionName="me")["Credentials"]
+            RoleArn=f"arn:aws:iam::{ACCOUNT}:role/r", RoleSessionName="me")["Credentials"]
     assert credentials["AccessKeyId"] == "ASIAREDACTEDREDACTED"
     assert credentials["SecretAccessKey"] == "REDACTED" * 5 and credentials["SessionToken"] == "REDACTED" * 16
     assert credentials["Expiration"] == dt.datetime(2024, 5, 1, 12, 0, tzinfo=dt.timezone.utc)
@@ -371,6 +372,7 @@ def test_redact_keeps_the_form_of_legacy_files(tmp_path):
     decrypt = json.loads((tmp_path / "placebo" / "kms.Decrypt_1.json").read_text())
     assert "placebo_unittest" not in decrypt and decrypt["data"]["Plaintext"] == "UkVEQUNURUQ="
     status, listing = run_json(tmp_path, "list", "placebo")
+    assert status == 0
     assert listing["totals"]["forms"] == {"placebo": 12}
     assert run(tmp_path, "check", "placebo").returncode == 0
 
@@ -388,7 +390,7 @@ def test_redact_with_a_redactor_of_ones_own(tmp_path):
     assert "redacted {}: data['QueueUrls'][0]".format(
         os.path.join("placebo", "QueueTest.test_send", "sqs.ListQueues_2.json")) in done.stdout
     data = json.loads((first / "sqs.ListQueues_2.json").read_text())["data"]
-    assert data["QueueUrls"] == ["http://localhost/{}/queue".format(ACCOUNT)]
+    assert data["QueueUrls"] == [f"http://localhost/{ACCOUNT}/queue"]
     again = run(tmp_path, "redact", "--redactor", "scrubbing:queue_names")
     assert again.returncode == 0 and again.stdout.startswith("Nothing to redact")
 
@@ -544,8 +546,9 @@ def test_convert_legacy_files_to_the_current_form_replays_the_same(tmp_path, kin
 
     done = run(tmp_path, "convert", "converted")
     assert done.returncode == 0, done.stdout + done.stderr
-    assert done.stdout.splitlines()[-1] == "{} files converted.".format(count)
+    assert done.stdout.splitlines()[-1] == f"{count} files converted."
     status, listing = run_json(tmp_path, "list", "converted")
+    assert status == 0
     assert listing["totals"]["forms"] == {"current": count}
 
     def replay_all(directory, **options):
@@ -635,7 +638,7 @@ def credentials_scenario(session, url):
     sts = session.client("sts", endpoint_url=url)
     iam.create_user(UserName="deployer")
     out = {"key": iam.create_access_key(UserName="deployer")}
-    out["role"] = sts.assume_role(RoleArn="arn:aws:iam::{}:role/deployer".format(ACCOUNT),
+    out["role"] = sts.assume_role(RoleArn=f"arn:aws:iam::{ACCOUNT}:role/deployer",
                                   RoleSessionName="deploy")
     return out
 

@@ -13,6 +13,7 @@ import threading
 import pytest
 
 import placebo_unittest
+
 from conftest import make_session, network_blocked
 from recording_helpers import DEAD_ENDPOINT, load_file, recording_files
 from testcase_helpers import REPO
@@ -30,9 +31,9 @@ def run_threads(session, url, shared):
     def work(number):
         try:
             sqs = common or session.client("sqs", endpoint_url=url)
-            results[number] = [sqs.get_queue_url(QueueName="queue-{}".format(number))["QueueUrl"]
+            results[number] = [sqs.get_queue_url(QueueName=f"queue-{number}")["QueueUrl"]
                                for _ in range(CALLS)]
-        except Exception as error:  # reported below, with the thread's number
+        except Exception as error:  # noqa: BLE001 - reported below, with the thread's number
             errors.append((number, error))
 
     threads = [threading.Thread(target=work, args=(n,)) for n in range(THREADS)]
@@ -50,7 +51,7 @@ def test_threads_record_every_response_once_and_replay_their_own(tmp_path, moto,
     session = make_session()
     setup = session.client("sqs", endpoint_url=moto.url)
     for number in range(THREADS):
-        setup.create_queue(QueueName="queue-{}".format(number))
+        setup.create_queue(QueueName=f"queue-{number}")
     pill = placebo_unittest.attach(session, str(tmp_path))
     pill.record()
     live = run_threads(session, moto.url, shared)
@@ -58,7 +59,7 @@ def test_threads_record_every_response_once_and_replay_their_own(tmp_path, moto,
 
     names = recording_files(tmp_path)
     total = THREADS * CALLS
-    assert names == sorted("sqs.GetQueueUrl_{}.json".format(n) for n in range(1, total + 1))
+    assert names == sorted(f"sqs.GetQueueUrl_{n}.json" for n in range(1, total + 1))
     assert len(pill.recorded) == total == len(set(pill.recorded))
     asked = {}
     for name in names:  # each file holds one call's request and its own response
@@ -66,7 +67,7 @@ def test_threads_record_every_response_once_and_replay_their_own(tmp_path, moto,
         queue = document["placebo_unittest"]["request"]["QueueName"]
         assert document["data"]["QueueUrl"].endswith("/" + queue)
         asked[queue] = asked.get(queue, 0) + 1
-    assert asked == {"queue-{}".format(n): CALLS for n in range(THREADS)}
+    assert asked == {f"queue-{n}": CALLS for n in range(THREADS)}
 
     replay_session = make_session()
     player = placebo_unittest.attach(replay_session, str(tmp_path), match="params", on_exhausted="error")
@@ -97,7 +98,7 @@ SUITE = textwrap.dedent('''
 
 
 def write_suite(directory, name, calls=40, kill_at=-1):
-    (directory / "test_{}.py".format(name)).write_text(SUITE.format(name=name, calls=calls, kill_at=kill_at))
+    (directory / f"test_{name}.py").write_text(SUITE.format(name=name, calls=calls, kill_at=kill_at))
 
 
 def unittest_process(directory, moto, name, mode="record", **env):
@@ -107,12 +108,12 @@ def unittest_process(directory, moto, name, mode="record", **env):
     if moto is not None:
         environment["AWS_ENDPOINT_URL"] = moto.url
     environment.pop("PLACEBO_DIR", None)
-    return subprocess.Popen([sys.executable, "-m", "unittest", "test_{}".format(name)], cwd=str(directory),
+    return subprocess.Popen([sys.executable, "-m", "unittest", f"test_{name}"], cwd=str(directory),
                             env=environment, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
 
 
 def finish(process):
-    out, err = process.communicate(timeout=300)
+    _out, err = process.communicate(timeout=300)
     return process.returncode, err
 
 
@@ -127,9 +128,9 @@ def test_two_processes_recording_into_one_directory_lose_nothing(tmp_path, moto)
     placebo_dir = tmp_path / "placebo"
     assert sorted(os.listdir(str(placebo_dir))) == ["Queues.test_alpha", "Queues.test_beta"]
     for name in ("alpha", "beta"):
-        files = recording_files(placebo_dir / "Queues.test_{}".format(name))
+        files = recording_files(placebo_dir / f"Queues.test_{name}")
         assert files == sorted(["sqs.CreateQueue_1.json"] +
-                               ["sqs.SendMessage_{}.json".format(n) for n in range(1, 41)])
+                               [f"sqs.SendMessage_{n}.json" for n in range(1, 41)])
 
 
 # -- crashes -----------------------------------------------------------------------------

@@ -12,6 +12,7 @@ import pytest
 
 from placebo_unittest import ConfigurationError, PickleNotAllowedError, RecordingNotFoundError
 from placebo_unittest.utils import placebo_session
+
 from testcase_helpers import (  # noqa: F401 - repo_untouched is an autouse fixture
     CALLER,
     VALID_MODES,

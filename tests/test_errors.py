@@ -19,7 +19,6 @@ from placebo_unittest.errors import (
 )
 
 from unit_helpers import fake_aws, fast_session
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 LOG = logging.getLogger("placebo_unittest")
@@ -138,7 +137,7 @@ def test_error_when_exhausted(tmp_path, no_network_here):
         error = caught.value
         assert isinstance(error, RecordingNotFoundError) and isinstance(error, FileNotFoundError)
         assert error.call_number == call
-        assert "Call {} of ec2.DescribeAddresses".format(call) in str(error)
+        assert f"Call {call} of ec2.DescribeAddresses" in str(error)
         assert "only 2 responses" in str(error) and "ec2.DescribeAddresses_2.json" in str(error)
         assert "on_exhausted" in str(error) and "'repeat_last'" in str(error)
     # playback() starts every operation again at _1.

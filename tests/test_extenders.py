@@ -17,6 +17,7 @@ import pytest
 
 import placebo_unittest as placebo
 from placebo_unittest import pill
+
 from conftest import make_session, network_blocked
 from recording_helpers import DEAD_ENDPOINT, load_file, read_body, recording_files
 
@@ -102,7 +103,7 @@ def test_a_response_the_subclass_declines_is_not_written(tmp_path, moto):
     recorder.skip_services = ("sqs",)
     recorder.attach(session, str(tmp_path))
     recorder.record()
-    role, queue = iam_and_sqs(session, moto.url)
+    _role, queue = iam_and_sqs(session, moto.url)
     assert queue["QueueUrl"].endswith("/scrubbed")
     assert recording_files(tmp_path) == ["iam.CreateRole_1.json"]
     assert [os.path.basename(p) for p in recorder.recorded] == ["iam.CreateRole_1.json"]

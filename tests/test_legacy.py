@@ -20,7 +20,6 @@ import placebo_unittest
 from placebo_unittest.errors import PickleNotAllowedError, RecordingNotFoundError
 
 from unit_helpers import fast_session
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "legacy")
 DEAD_ENDPOINT = "http://127.0.0.1:9"
@@ -145,7 +144,7 @@ def test_placebo_files_named_by_endpoint_prefix(replay):
         Namespace="AWS/EC2", MetricName="CPUUtilization", StartTime=utc(2024, 6, 1),
         EndTime=utc(2024, 6, 2), Period=300, Statistics=["Average"])
     stamps = [point["Timestamp"] for point in response["Datapoints"]]
-    for stamp, expected in zip(stamps, [utc(2024, 6, 1, 0, 0), utc(2024, 6, 1, 0, 5)]):
+    for stamp, expected in zip(stamps, [utc(2024, 6, 1, 0, 0), utc(2024, 6, 1, 0, 5)], strict=True):
         assert_utc(stamp, expected)
     assert [point["Average"] for point in response["Datapoints"]] == [12.5, 7.25]
 

@@ -13,6 +13,7 @@ import sys
 import pytest
 
 import placebo_unittest
+
 from conftest import make_session, network_blocked
 from recording_helpers import DEAD_ENDPOINT
 
@@ -27,7 +28,7 @@ def test_a_50000_call_test_replays_in_bounded_memory(tmp_path, match):
     session = make_session()
     pill = placebo_unittest.attach(session, str(tmp_path), match=match, on_exhausted="cycle")
     for number in range(3):
-        pill.save_response("sqs", "GetQueueUrl", {"QueueUrl": "https://q/{}".format(number)})
+        pill.save_response("sqs", "GetQueueUrl", {"QueueUrl": f"https://q/{number}"})
     pill.playback()
     sqs = session.client("sqs", endpoint_url=DEAD_ENDPOINT)
     with network_blocked():
@@ -44,17 +45,17 @@ def test_a_50000_call_test_replays_in_bounded_memory(tmp_path, match):
 
 def test_a_10000_recording_directory_replays_each_call_its_own_response(tmp_path):
     for number in range(1, 10_001):
-        document = {"status_code": 200, "data": {"QueueUrl": "https://q/{}".format(number)},
-                    "placebo_unittest": {"format": 1, "request": {"QueueName": "q{}".format(number)},
+        document = {"status_code": 200, "data": {"QueueUrl": f"https://q/{number}"},
+                    "placebo_unittest": {"format": 1, "request": {"QueueName": f"q{number}"},
                                          "types": []}}
-        (tmp_path / "sqs.GetQueueUrl_{}.json".format(number)).write_text(json.dumps(document))
+        (tmp_path / f"sqs.GetQueueUrl_{number}.json").write_text(json.dumps(document))
     session = make_session()
     pill = placebo_unittest.attach(session, str(tmp_path), match="params", on_exhausted="error")
     pill.playback()
     sqs = session.client("sqs", endpoint_url=DEAD_ENDPOINT)
     with network_blocked():
         for number in range(10_000, 0, -1):  # the reverse of the recorded order
-            assert sqs.get_queue_url(QueueName="q{}".format(number))["QueueUrl"] == \
-                "https://q/{}".format(number)
+            assert sqs.get_queue_url(QueueName=f"q{number}")["QueueUrl"] == \
+                f"https://q/{number}"
     assert pill.unused_recordings() == []
     assert len(os.listdir(str(tmp_path))) == 10_000  # nothing written

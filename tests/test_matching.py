@@ -20,9 +20,24 @@ from s3transfer.utils import ReadFileChunk
 
 from placebo_unittest.errors import PlaceboError
 from placebo_unittest.matching import (
-    ABSENT, MAX_TEXT, TAG, Difference, IgnoreSpec, IgnoreSyntaxError, Kind, RequestMismatchError,
-    Selection, compare, compile_ignore, format_difference, format_differences, format_path, matches,
-    normalize, same_value, select_recording,
+    ABSENT,
+    MAX_TEXT,
+    TAG,
+    Difference,
+    IgnoreSpec,
+    IgnoreSyntaxError,
+    Kind,
+    RequestMismatchError,
+    Selection,
+    compare,
+    compile_ignore,
+    format_difference,
+    format_differences,
+    format_path,
+    matches,
+    normalize,
+    same_value,
+    select_recording,
 )
 
 from unit_helpers import fast_session
@@ -59,7 +74,7 @@ def assert_same_tree(actual, expected):
             assert_same_tree(actual[key], expected[key])
     elif isinstance(expected, list):
         assert len(actual) == len(expected)
-        for a, e in zip(actual, expected):
+        for a, e in zip(actual, expected, strict=True):
             assert_same_tree(a, e)
     else:
         assert actual == expected
@@ -147,7 +162,7 @@ def test_a_text_mode_body_is_a_text_tag_of_its_utf8():
     body.seek(1)
     position = body.tell()
     tag = normalize({"Body": body})["Body"]
-    assert tag == {TAG: "text", "length": 10, "sha256": sha("éllo wörld".encode("utf-8"))}
+    assert tag == {TAG: "text", "length": 10, "sha256": sha("éllo wörld".encode())}
     assert body.tell() == position
     assert body.read() == "éllo wörld"
 
@@ -280,8 +295,8 @@ def test_other_objects_are_tagged_by_type_and_repr_without_addresses():
         pass
 
     tag = normalize(Thing())
-    assert tag == {TAG: "object", "type": "{}.{}".format(__name__, Thing.__qualname__),
-                   "repr": "<{}.{} object>".format(__name__, Thing.__qualname__)}
+    assert tag == {TAG: "object", "type": f"{__name__}.{Thing.__qualname__}",
+                   "repr": f"<{__name__}.{Thing.__qualname__} object>"}
     assert normalize(Thing()) == tag  # a new instance, at another address
 
 
@@ -601,8 +616,8 @@ def test_strings_that_shorten_alike_are_shown_where_they_differ():
 
 
 def test_format_differences_stops_at_its_limit():
-    differences = compare({"k{:02}".format(i): i for i in range(30)},
-                          {"k{:02}".format(i): -i - 1 for i in range(30)})
+    differences = compare({f"k{i:02}": i for i in range(30)},
+                          {f"k{i:02}": -i - 1 for i in range(30)})
     lines = format_differences(differences, limit=5).splitlines()
     assert len(lines) == 6
     assert lines[0] == "  k00: recorded 0, called with -1"
@@ -675,7 +690,7 @@ def test_the_mismatch_error_survives_pickling():
 # -- choosing a recording by its parameters --------------------------------------------
 
 def ranged(start):
-    return normalize({"Bucket": "b", "Key": "k", "Range": "bytes={}-{}".format(start, start + 99)})
+    return normalize({"Bucket": "b", "Key": "k", "Range": f"bytes={start}-{start + 99}"})
 
 
 def test_reordered_calls_get_their_own_recordings():

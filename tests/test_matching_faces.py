@@ -13,6 +13,7 @@ import pytest
 
 from placebo_unittest import ConfigurationError, PlaceboTestCase, RequestMismatchError
 from placebo_unittest.utils import placebo_session
+
 from testcase_helpers import environment, network_blocked, report, run
 
 QUEUE = {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/jobs"}
@@ -27,7 +28,7 @@ def recorded(directory, *names):
             "data": {"QueueUrl": "https://sqs.us-east-1.amazonaws.com/123456789012/" + name},
             "placebo_unittest": {"format": 1, "request": {"QueueName": name}, "types": []},
         }
-        (directory / "sqs.GetQueueUrl_{}.json".format(number)).write_text(json.dumps(document))
+        (directory / f"sqs.GetQueueUrl_{number}.json").write_text(json.dumps(document))
 
 
 def queue_case(tmp_path, asked, **attributes):
@@ -49,7 +50,7 @@ def outcome(cls, **env):
 
 def test_placebo_test_case_verifies_by_default(tmp_path):
     recorded(tmp_path / "Queues.test_it", "jobs", "mail")
-    Queues, seen = queue_case(tmp_path, ["mail", "jobs"])
+    Queues, _seen = queue_case(tmp_path, ["mail", "jobs"])
     result = outcome(Queues)
     assert len(result.failures) == 1, report(result)
     assert "QueueName: recorded 'jobs', called with 'mail'" in report(result)

@@ -50,7 +50,7 @@ def _shared_prefix_expectation(all_services):
             owner = prefix
         else:
             versions = sorted(all_services[n][2] for n in names)
-            assert versions[0] != versions[1], "no single oldest service for {}: {}".format(prefix, names)
+            assert versions[0] != versions[1], f"no single oldest service for {prefix}: {names}"
             owner = min(names, key=lambda n: all_services[n][2])
             ownerless.update(n for n in names if n != owner)
         expected.update(n for n in names if n != owner)
@@ -62,8 +62,8 @@ def test_every_shared_prefix_is_told_apart(botocore_session, all_services):
     told_apart = {name for name in all_services
                   if service_key(botocore_session.get_service_model(name)) != all_services[name][0]}
     assert told_apart == expected, (
-        "services recorded under their own name should be {}: add {} to naming.TOLD_APART, "
-        "remove {}".format(sorted(expected), sorted(expected - told_apart), sorted(told_apart - expected)))
+        f"services recorded under their own name should be {sorted(expected)}: "
+        f"add {sorted(expected - told_apart)} to naming.TOLD_APART, remove {sorted(told_apart - expected)}")
     # Every service keeps its endpoint prefix as its name unless told apart.
     assert {"elb", "ses", "kinesisvideo", "cloudwatch", "sso", "lambda"}.isdisjoint(told_apart)
 

@@ -9,6 +9,7 @@ subtests, decorated functions) give one directory directly inside
 ``placebo_dir``, with a name under 150 characters, different for different
 tests.
 """
+import contextlib
 import os
 import unittest
 from pathlib import Path
@@ -29,6 +30,7 @@ from placebo_unittest.naming import (
 )
 from placebo_unittest.testnames import LONGEST_TAIL, MAX_NAME_BYTES, safe_name
 from placebo_unittest.utils import placebo_session
+
 from testcase_helpers import (  # noqa: F401 - repo_untouched is an autouse fixture
     CALLER,
     assert_passed,
@@ -40,7 +42,7 @@ from testcase_helpers import (  # noqa: F401 - repo_untouched is an autouse fixt
     run,
     seed,
 )
-from unit_helpers import fake_aws, fast_session, no_network_here  # noqa: F401 - a fixture
+from unit_helpers import fake_aws, fast_session
 
 #: Each of these, as a prefix, a service or an operation, is refused.
 HOSTILE = ["../x", "..", ".", "a/../../b", "/etc/passwd", "C:evil", "c:\\x", "x\\..\\y",
@@ -105,8 +107,8 @@ def naive_names(hostile):
     """The file names a hostile part would give, if it were put in as it is."""
     if "\x00" in hostile:
         return []
-    return ["{}.ec2.DescribeInstances_1.json".format(hostile), "{}.Op_1.json".format(hostile),
-            "ec2.{}_1.json".format(hostile)]
+    return [f"{hostile}.ec2.DescribeInstances_1.json", f"{hostile}.Op_1.json",
+            f"ec2.{hostile}_1.json"]
 
 
 def assert_refused(caught, value, part):
@@ -144,7 +146,7 @@ def test_each_unsafe_part_is_refused_by_the_one_function_that_builds_names(value
 @pytest.mark.parametrize("prefix", SAFE_PREFIXES + [None, ""])
 def test_safe_prefixes_keep_their_names(prefix):
     name = recording_filename(prefix, "data-ats.iot", "Publish", 3, "json")
-    assert name == ("{}.".format(prefix) if prefix else "") + "data-ats.iot.Publish_3.json"
+    assert name == (f"{prefix}." if prefix else "") + "data-ats.iot.Publish_3.json"
     assert parse_recording_filename(name).stem == recording_stem(prefix, "data-ats.iot")
 
 
@@ -233,7 +235,7 @@ def test_a_hostile_prefix_never_reads_outside(box, hostile, no_network_here):
 def test_a_recording_planted_where_a_prefix_would_lead_is_never_replayed(box, escape, no_network_here):
     if escape == "ABSOLUTE":
         escape = str(box.root / "planted")
-    target = Path(box.naive("{}.ec2.DescribeInstances_1.json".format(escape)))
+    target = Path(box.naive(f"{escape}.ec2.DescribeInstances_1.json"))
     assert not contained(str(box.rec), str(target)) and str(target).startswith(str(box.root))
     seed(target.parent, "ec2", "DescribeInstances", {"Reservations": [{"ReservationId": "r-outside"}]})
     os.replace(str(target.parent / "ec2.DescribeInstances_1.json"), str(target))
@@ -284,10 +286,8 @@ def test_a_hostile_operation_is_never_queued_to_disk(box, hostile):
     with pytest.raises(UnknownOperationError):
         pill.queue_response("ec2", hostile, {})
     # One it doesn't know is not checked; the queue is in memory and builds no path.
-    try:
+    with contextlib.suppress(UnsafeNameError):
         pill.queue_response("nosuchservice", hostile, {})
-    except UnsafeNameError:
-        pass
     assert tree(box.root) == box.before
 
 
@@ -430,7 +430,7 @@ def test_a_decorated_function_gets_one_short_directory_inside_placebo_dir(tmp_pa
 
 
 def test_the_budget_leaves_room_for_the_longest_tail():
-    assert LONGEST_TAIL == len(".recording-0123456789ab")
+    assert len(".recording-0123456789ab") == LONGEST_TAIL
     assert MAX_NAME_BYTES + LONGEST_TAIL < 150
     kept = "T." + "x" * (MAX_NAME_BYTES - 2)
     assert safe_name(kept) == kept  # as long as allowed: kept as it is

@@ -20,8 +20,8 @@ import placebo_unittest as placebo
 from placebo_unittest import pill, serializer
 from placebo_unittest.errors import PickleNotAllowedError, UnknownFormatError
 from placebo_unittest.utils import placebo_session
+
 from unit_helpers import fake_aws, fast_session
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 LEGACY = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "legacy", "placebo")
@@ -148,13 +148,13 @@ class PerServiceFolders(pill.Pill):
     def get_new_file_path(self, service, operation):
         folder = os.path.join(self.data_path, service)
         number = len(os.listdir(folder)) + 1 if os.path.isdir(folder) else 1
-        return os.path.join(folder, "{}_{}.json".format(operation, number))
+        return os.path.join(folder, f"{operation}_{number}.json")
 
     def get_next_file_path(self, service, operation):
-        key = "{}.{}".format(service, operation)
+        key = f"{service}.{operation}"
         number = self._index.get(key, 1)
         self._index[key] = number + 1
-        return os.path.join(self.data_path, service, "{}_{}.json".format(operation, number)), "json"
+        return os.path.join(self.data_path, service, f"{operation}_{number}.json"), "json"
 
 
 def test_overriding_only_the_file_rules_moves_the_files(tmp_path, no_network_here):
@@ -238,7 +238,7 @@ def test_load_response_overrides_are_honoured_and_keep_legacy_typing(tmp_path, n
 
 class PicklePointer(pill.Pill):
     def get_next_file_path(self, service, operation):
-        return os.path.join(self.data_path, "{}.{}_1.pickle".format(service, operation)), "pickle"
+        return os.path.join(self.data_path, f"{service}.{operation}_1.pickle"), "pickle"
 
 
 def test_a_subclass_cannot_make_json_playback_load_a_pickle(tmp_path, no_network_here):

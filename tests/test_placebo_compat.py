@@ -22,10 +22,7 @@ from hypothesis import HealthCheck, example, given, settings
 import placebo_unittest
 from placebo_unittest.errors import UnknownFormatError
 
-from unit_helpers import (
-    Body, Buffer, assert_exact, build, fast_session, keys, streaming_body, trees,
-)
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
+from unit_helpers import Body, Buffer, assert_exact, build, fast_session, keys, streaming_body, trees
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 UTC = dt.timezone.utc

@@ -21,8 +21,8 @@ import placebo_unittest as placebo
 import placebo_unittest.pill
 from placebo_unittest.serializer import deserialize, serialize, utc
 from placebo_unittest.utils import placebo_session
+
 from unit_helpers import fake_aws
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 SUITE = os.path.join(os.path.dirname(os.path.abspath(__file__)), "fixtures", "placebo_suite")
 DEAD_ENDPOINT = "http://127.0.0.1:9"

@@ -15,6 +15,7 @@ import sys
 import pytest
 
 from placebo_unittest.testnames import directory_for_test
+
 from recording_helpers import DEAD_ENDPOINT, load_file, recording_files
 from testcase_helpers import CALLER, REPO, repo_untouched, seed  # noqa: F401 - repo_untouched is autouse
 
@@ -70,7 +71,7 @@ def test_without_placebo():
 '''
 
 #: (directory name, service, operation) of every recording QUEUES makes.
-QUEUE_DIRS = [directory_for_test("test_queues", "test_queue[{}]".format(p))
+QUEUE_DIRS = [directory_for_test("test_queues", f"test_queue[{p}]")
               for p in ("alpha", "beta/../gamma", "q" * 150)]
 
 
@@ -81,7 +82,7 @@ def summary(result):
     if not found:
         return None
     return dict(zip(("tests", "replayed", "recorded", "live", "written", "unused", "missing"),
-                    (int(n) for n in found[0])))
+                    (int(n) for n in found[0]), strict=True))
 
 
 def counts(**values):
@@ -247,7 +248,7 @@ def test_an_unused_recording_fails_the_test_at_teardown(sample, monkeypatch):
         "test_ids.py::test_who: 1 recorded response(s) were never replayed: *GetCallerIdentity_2.json*",
     ])
     assert summary(result) == counts(tests=1, replayed=1, unused=1)
-    assert "  unused: {}".format(written[1]) in result.stdout.str()
+    assert f"  unused: {written[1]}" in result.stdout.str()
 
 
 def test_a_failing_test_is_not_also_blamed_for_unused_recordings(sample, monkeypatch):
@@ -311,7 +312,7 @@ def test_an_invalid_mode_is_a_usage_error(sample, monkeypatch, value):
     result = replay(sample, monkeypatch, "--placebo-mode=" + value, mode=None)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     assert ("argument --placebo-mode: must be one of 'record', 'playback', 'once', 'live', "
-            "not {!r}".format(value)) in result.stderr.str()
+            f"not {value!r}") in result.stderr.str()
     assert "passed" not in result.stdout.str()
 
 
@@ -398,7 +399,7 @@ def test_marker_alone_gives_a_context():
     sample.makepyfile(test_marked=test)
     seed(placebo_dir(sample) / "test_marked.test_settings", "sts", "GetCallerIdentity", CALLER)
     for name in ("test_unused_ignored", "test_marker_alone_gives_a_context"):
-        seed(placebo_dir(sample) / "test_marked.{}".format(name), "sts", "GetCallerIdentity",
+        seed(placebo_dir(sample) / f"test_marked.{name}", "sts", "GetCallerIdentity",
              CALLER, CALLER)
     result = replay(sample, monkeypatch)
     # test_unused_ignored leaves one unused and passes; the marker-only test fails on its own.
@@ -437,17 +438,17 @@ def test_everything(placebo_pill):
     ('redact=["no_such_redactor"]', "*no_such_redactor*"),
 ])
 def test_a_wrong_marker_is_a_clear_error(sample, monkeypatch, marker, message):
-    sample.makepyfile(test_wrong='''
+    sample.makepyfile(test_wrong=f'''
 import pytest
 
-@pytest.mark.placebo({})
+@pytest.mark.placebo({marker})
 def test_wrong(placebo_session):
     pass
 
 
 def test_fine(placebo_session):
     pass
-'''.format(marker))
+''')
     result = replay(sample, monkeypatch)
     result.assert_outcomes(passed=1, errors=1)
     result.stdout.fnmatch_lines(["*ERROR at setup of test_wrong*",
@@ -473,10 +474,10 @@ class IdentityTest(PlaceboTestCase):
 # -- names ---------------------------------------------------------------------------------------
 def test_each_parametrized_case_has_a_safe_directory_of_its_own(sample, monkeypatch):
     cases = ["a", "a/b", "a_b", "..", "con", "x" * 300, "sp ace", "tab\\t"]
-    sample.makepyfile(test_names='''
+    sample.makepyfile(test_names=f'''
 import json, os, pytest
 
-CASES = {!r}
+CASES = {cases!r}
 
 @pytest.mark.parametrize("case", CASES, ids=CASES)
 def test_name(placebo_context, case):
@@ -489,7 +490,7 @@ class TestGroup:
     def test_inner(self, placebo_context, n):
         with open(os.environ["SAMPLE_OUT"], "a") as out:
             out.write(json.dumps([n, placebo_context.directory]) + "\\n")
-'''.format(cases))
+''')
     out = sample.path / "dirs.jsonl"
     monkeypatch.setenv("SAMPLE_OUT", str(out))
     result = replay(sample, monkeypatch, "-v")
@@ -532,13 +533,13 @@ def test_plain():
 ''')
     unused = []
     for n in range(6):
-        written = seed(placebo_dir(sample) / "test_ids.test_who[{}]".format(n), "sts",
+        written = seed(placebo_dir(sample) / f"test_ids.test_who[{n}]", "sts",
                        "GetCallerIdentity", *[CALLER] * (n + (n == 5)))
         unused.extend(written[n:])
     result = replay(sample, monkeypatch, "-n", "2")
     result.assert_outcomes(passed=7, errors=1)
     assert summary(result) == counts(tests=7, replayed=15, unused=1)
-    assert "  unused: {}".format(unused[0]) in result.stdout.str()
+    assert f"  unused: {unused[0]}" in result.stdout.str()
 
 
 @pytest.mark.recording
@@ -615,8 +616,8 @@ def test_the_example_replays_offline(tmp_path):
     assert "NETWORK ATTEMPT" not in done.stderr
     recordings = list((REPO / "examples" / "placebo").glob("test_pytest_style.*/*.json"))
     assert "5 passed" in done.stdout
-    assert ("placebo_unittest: 5 tests run; calls replayed {}, recorded 0, live 0; recordings "
-            "written 0, unused 0, missing 0".format(len(recordings))) in done.stdout
+    assert (f"placebo_unittest: 5 tests run; calls replayed {len(recordings)}, recorded 0, live 0; recordings "
+            "written 0, unused 0, missing 0") in done.stdout
 
 
 def test_unittest_discovery_finds_no_tests_in_the_pytest_example(tmp_path):

@@ -6,6 +6,7 @@ import shutil
 import pytest
 
 import placebo_unittest
+
 from conftest import make_session, network_blocked
 from recording_helpers import (
     DEAD_ENDPOINT,
@@ -245,7 +246,7 @@ FILTERS = [
 
 @pytest.mark.parametrize(
     "services, operations, saved", FILTERS,
-    ids=["{!r}/{!r}".format(services, operations) for services, operations, _ in FILTERS],
+    ids=[f"{services!r}/{operations!r}" for services, operations, _ in FILTERS],
 )
 def test_record_filters_limit_what_is_saved(tmp_path, moto, services, operations, saved):
     session = make_session()

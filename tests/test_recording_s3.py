@@ -7,6 +7,7 @@ from botocore.exceptions import ClientError, WaiterError
 from botocore.response import StreamingBody
 
 import placebo_unittest
+
 from conftest import make_session, network_blocked
 from recording_helpers import (
     DEAD_ENDPOINT,
@@ -191,7 +192,7 @@ def test_bucket_location_and_waiters_replay(tmp_path, moto):
     assert load_file(tmp_path, "s3.GetBucketLocation_1.json")["data"]["LocationConstraint"] == "eu-west-1"
     assert [n for n in recording_files(tmp_path) if n.startswith("s3.HeadBucket")] == [
         "s3.HeadBucket_1.json", "s3.HeadBucket_2.json", "s3.HeadBucket_3.json"]
-    assert [load_file(tmp_path, "s3.HeadBucket_{}.json".format(n))["status_code"] for n in (1, 2, 3)] == [
+    assert [load_file(tmp_path, f"s3.HeadBucket_{n}.json")["status_code"] for n in (1, 2, 3)] == [
         200, 404, 404]
     assert load_file(tmp_path, "s3.HeadObject_1.json")["status_code"] == 404
 

@@ -117,7 +117,7 @@ def test_ec2_instances_and_paginator(tmp_path, moto, local_tz):
         assert run["missing"].response["Error"]["Code"] == "InvalidInstanceID.NotFound"
         assert run["console"]["Output"].startswith("Linux version")
     assert [n for n in recording_files(tmp_path) if n.startswith("ec2.DescribeInstances")] == [
-        "ec2.DescribeInstances_{}.json".format(n) for n in (1, 2, 3, 4)]
+        f"ec2.DescribeInstances_{n}.json" for n in (1, 2, 3, 4)]
 
 
 # -- SQS ---------------------------------------------------------------------
@@ -169,7 +169,7 @@ def dynamodb_scenario(session, url):
     out["puts"] = [
         ddb.put_item(TableName=TABLE, Item={
             "pk": {"S": "p"}, "sk": {"N": str(i)}, "blob": {"B": bytes([i, 0, 255])},
-            "price": {"N": "{}.25".format(i)}, "tags": {"SS": ["a", "b"]}, "flag": {"BOOL": i % 2 == 0},
+            "price": {"N": f"{i}.25"}, "tags": {"SS": ["a", "b"]}, "flag": {"BOOL": i % 2 == 0},
         })
         for i in range(10)
     ]
@@ -221,7 +221,7 @@ def test_dynamodb_pages_resource_and_epoch_datetimes(tmp_path, moto, local_tz):
     stored = load_file(tmp_path, "dynamodb.GetItem_1.json")["data"]["Item"]
     assert stored["amount"] == {"N": "12.5"}
     assert [n for n in recording_files(tmp_path) if n.startswith("dynamodb.Query")] == [
-        "dynamodb.Query_{}.json".format(n) for n in (1, 2, 3, 4, 5)]
+        f"dynamodb.Query_{n}.json" for n in (1, 2, 3, 4, 5)]
 
 
 # -- CloudWatch ----------------------------------------------------------------

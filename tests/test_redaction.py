@@ -16,8 +16,8 @@ from botocore.response import StreamingBody
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from placebo_unittest.errors import ConfigurationError, PlaceboError, RedactionError
 from placebo_unittest.accounts import ACCOUNT_ID_PLACEHOLDER, AccountIdAnonymizer
+from placebo_unittest.errors import ConfigurationError, PlaceboError, RedactionError
 from placebo_unittest.redaction import (
     ACCESS_KEY_SECRET_PLACEHOLDER,
     BUILTIN_REDACTORS,
@@ -25,8 +25,8 @@ from placebo_unittest.redaction import (
     CREDENTIAL_MEMBERS,
     SESSION_TOKEN_PLACEHOLDER,
     TEXT_PLACEHOLDER,
-    Credentials,
     CredentialMember,
+    Credentials,
     Kind,
     ResponseMetadata,
     SensitiveMembers,
@@ -167,7 +167,7 @@ def test_the_model_leaves_these_unmarked(service, operation, path):
 
 
 @pytest.mark.parametrize("row", [r for r in CREDENTIAL_MEMBERS if "*" not in r.operation + r.path],
-                         ids=lambda r: "{}.{}.{}".format(r.service, r.operation, r.path))
+                         ids=lambda r: f"{r.service}.{r.operation}.{r.path}")
 def test_each_curated_row_says_truly_whether_the_model_marks_it(row):
     path = []
     for part in row.path.split("."):
@@ -200,7 +200,7 @@ def assume_role_response():
         },
         "AssumedRoleUser": {
             "AssumedRoleId": "AROA3XFRBF535PLBIFPI4:s3-access-example",
-            "Arn": "arn:aws:sts::{}:assumed-role/xaccounts3access/s3-access-example".format(ACCOUNT),
+            "Arn": f"arn:aws:sts::{ACCOUNT}:assumed-role/xaccounts3access/s3-access-example",
         },
         "PackedPolicySize": 8,
         "SourceIdentity": "alice",
@@ -246,7 +246,7 @@ def test_sts_get_session_token():
 
 def test_sts_web_identity_token_in_the_request():
     jwt = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhbGljZSJ9.c2lnbmF0dXJlc2lnbmF0dXJl"
-    params = {"RoleArn": "arn:aws:iam::{}:role/web".format(ACCOUNT), "RoleSessionName": "s",
+    params = {"RoleArn": f"arn:aws:iam::{ACCOUNT}:role/web", "RoleSessionName": "s",
               "WebIdentityToken": jwt, "DurationSeconds": 3600}
     result = check("request", DEFAULTS, "sts", "AssumeRoleWithWebIdentity", params, [jwt])
     assert result["WebIdentityToken"] == TEXT_PLACEHOLDER
@@ -315,7 +315,7 @@ def test_secretsmanager_create_secret_binary_request():
 
 def get_secret_value_response(**secret):
     return dict({
-        "ARN": "arn:aws:secretsmanager:us-east-1:{}:secret:prod/db-AbCdEf".format(ACCOUNT),
+        "ARN": f"arn:aws:secretsmanager:us-east-1:{ACCOUNT}:secret:prod/db-AbCdEf",
         "Name": "prod/db",
         "VersionId": "a1b2c3d4-5678-90ab-cdef-EXAMPLE11111",
         "VersionStages": ["AWSCURRENT"],
@@ -373,7 +373,7 @@ def test_ssm_get_parameter_response():
     data = {"Parameter": {
         "Name": "/prod/db/password", "Type": "SecureString", "Value": "s3cure-String-value",
         "Version": 3, "LastModifiedDate": EXPIRES, "DataType": "text",
-        "ARN": "arn:aws:ssm:us-east-1:{}:parameter/prod/db/password".format(ACCOUNT),
+        "ARN": f"arn:aws:ssm:us-east-1:{ACCOUNT}:parameter/prod/db/password",
     }}
     result = check("response", DEFAULTS, "ssm", "GetParameter", data, ["s3cure-String-value"])
     assert result["Parameter"]["Value"] == TEXT_PLACEHOLDER
@@ -387,11 +387,11 @@ ECR_PASSWORD = "eyJwYXlsb2FkIjoiZmFrZS1lY3ItcGFzc3dvcmQtdmVyeS1zZWNyZXQifQ"
 
 
 def ecr_response():
-    token = base64.b64encode("AWS:{}".format(ECR_PASSWORD).encode()).decode()
+    token = base64.b64encode(f"AWS:{ECR_PASSWORD}".encode()).decode()
     return token, {"authorizationData": [{
         "authorizationToken": token,
         "expiresAt": EXPIRES,
-        "proxyEndpoint": "https://{}.dkr.ecr.us-east-1.amazonaws.com".format(ACCOUNT),
+        "proxyEndpoint": f"https://{ACCOUNT}.dkr.ecr.us-east-1.amazonaws.com",
     }]}
 
 
@@ -521,7 +521,7 @@ def test_unknown_services_and_operations_are_left_alone(service, operation):
 
 
 def test_nothing_to_redact_returns_the_input_itself():
-    data = {"Account": ACCOUNT, "UserId": "AIDAFAKE", "Arn": "arn:aws:iam::{}:user/bob".format(ACCOUNT)}
+    data = {"Account": ACCOUNT, "UserId": "AIDAFAKE", "Arn": f"arn:aws:iam::{ACCOUNT}:user/bob"}
     assert redact_response("sts", "GetCallerIdentity", data, DEFAULTS) is data
 
 
@@ -645,16 +645,16 @@ def test_a_custom_credentials_table():
 
 # ----------------------------------------------------------- account ids
 
-QUEUE_URL = "https://sqs.us-east-1.amazonaws.com/{}/orders".format(ACCOUNT)
-POLICY = urllib.parse.quote(json.dumps({"Statement": [{"Principal": {"AWS": "arn:aws:iam::{}:root".format(OTHER_ACCOUNT)}}]}))
+QUEUE_URL = f"https://sqs.us-east-1.amazonaws.com/{ACCOUNT}/orders"
+POLICY = urllib.parse.quote(json.dumps({"Statement": [{"Principal": {"AWS": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}}]}))
 
 
 def test_account_ids_discovered_and_replaced_everywhere():
     data = {
-        "Arn": "arn:aws:iam::{}:role/app".format(ACCOUNT),
+        "Arn": f"arn:aws:iam::{ACCOUNT}:role/app",
         "QueueUrl": QUEUE_URL,
         "OwnerId": OTHER_ACCOUNT,
-        "Reservations": [{"OwnerId": OTHER_ACCOUNT, "Note": "account {} here".format(ACCOUNT)}],
+        "Reservations": [{"OwnerId": OTHER_ACCOUNT, "Note": f"account {ACCOUNT} here"}],
         "ByAccount": {ACCOUNT: {"Count": 3}},
         "Policy": POLICY,
         "Timestamp": "1700000000" + ACCOUNT,  # longer digit run: not an account id
@@ -698,7 +698,7 @@ def test_an_account_in_a_url_encoded_policy_is_discovered():
 
 def test_given_ids_keep_and_no_discovery():
     anonymizer = AccountIdAnonymizer([ACCOUNT], discover=False, keep=[OTHER_ACCOUNT])
-    data = {"QueueUrl": QUEUE_URL, "Arn": "arn:aws:iam::{}:root".format(OTHER_ACCOUNT),
+    data = {"QueueUrl": QUEUE_URL, "Arn": f"arn:aws:iam::{OTHER_ACCOUNT}:root",
             "Third": "arn:aws:iam::999988887777:root"}
     result = anonymizer.request("sqs", "SendMessage", data)
     assert result == {"QueueUrl": QUEUE_URL.replace(ACCOUNT, ACCOUNT_ID_PLACEHOLDER),
@@ -717,7 +717,7 @@ def test_learned_ids_apply_to_later_calls_and_to_requests():
 def test_fingerprints_round_trip_to_playback_without_the_ids():
     recorder = AccountIdAnonymizer()
     recorded_params = recorder.request("sqs", "SendMessage", {
-        "QueueUrl": QUEUE_URL, "MessageAttributes": {"from": {"StringValue": "arn:aws:iam::{}:user/a".format(ACCOUNT)}}})
+        "QueueUrl": QUEUE_URL, "MessageAttributes": {"from": {"StringValue": f"arn:aws:iam::{ACCOUNT}:user/a"}}})
     fingerprints = recorder.fingerprints()
     assert len(fingerprints) == 1 and fingerprints == recorder.fingerprints()
     stored = json.dumps(fingerprints)
@@ -727,11 +727,11 @@ def test_fingerprints_round_trip_to_playback_without_the_ids():
     player = AccountIdAnonymizer.from_fingerprints(json.loads(stored))
     assert player.account_ids == frozenset()
     live = {"QueueUrl": QUEUE_URL,
-            "MessageAttributes": {"from": {"StringValue": "arn:aws:iam::{}:user/a".format(ACCOUNT)}}}
+            "MessageAttributes": {"from": {"StringValue": f"arn:aws:iam::{ACCOUNT}:user/a"}}}
     assert player.anonymize(live) == recorded_params
     assert player.replaced == {ACCOUNT}
     # An id it has no fingerprint for is left alone, even in an ARN.
-    other = {"Arn": "arn:aws:iam::{}:root".format(OTHER_ACCOUNT)}
+    other = {"Arn": f"arn:aws:iam::{OTHER_ACCOUNT}:root"}
     assert player.request("iam", "GetRole", other) is other
 
 
@@ -800,11 +800,11 @@ texts = st.lists(st.one_of(ids, st.text(alphabet="ab/:-0", max_size=6)), max_siz
 @given(arn_ids=st.lists(ids, max_size=2), values=st.lists(texts, max_size=4))
 def test_account_anonymizer_is_idempotent(arn_ids, values):
     anonymizer = AccountIdAnonymizer()
-    data = {"Arns": ["arn:aws:iam::{}:root".format(i) for i in arn_ids], "Values": values}
+    data = {"Arns": [f"arn:aws:iam::{i}:root" for i in arn_ids], "Values": values}
     once = anonymizer("x", "Y", data)
     assert anonymizer("x", "Y", once) == once
     assert AccountIdAnonymizer(arn_ids)("x", "Y", data) == once
     assert once["Arns"] == ["arn:aws:iam::123456789012:root"] * len(arn_ids)
     known = "|".join(arn_ids) or "(?!)"
-    bounded = re.compile(r"(?<![0-9])(?:{})(?![0-9])".format(known))
+    bounded = re.compile(rf"(?<![0-9])(?:{known})(?![0-9])")
     assert once["Values"] == [bounded.sub(ACCOUNT_ID_PLACEHOLDER, v) for v in values]

@@ -16,6 +16,7 @@ from boto3.s3.transfer import TransferConfig
 
 import placebo_unittest
 from placebo_unittest import Call, RequestMismatchError
+
 from conftest import make_session, network_blocked
 from recording_helpers import DEAD_ENDPOINT, load_file, recording_files
 
@@ -84,7 +85,7 @@ def queue_urls(names):
 @pytest.mark.recording
 def test_reordered_calls_replay_correctly_under_params(tmp_path, moto):
     _pill, live = record(tmp_path, moto.url, queue_urls(["alpha", "beta", "gamma"]))
-    by_name = dict(zip(["alpha", "beta", "gamma"], live))
+    by_name = dict(zip(["alpha", "beta", "gamma"], live, strict=True))
 
     _pill, replayed = replay(tmp_path, queue_urls(["gamma", "alpha", "beta"]), match="params")
     assert replayed == [by_name["gamma"], by_name["alpha"], by_name["beta"]]
@@ -172,7 +173,7 @@ def test_a_threaded_multipart_download_replays_under_params(tmp_path, moto):
         if url != DEAD_ENDPOINT:
             s3.create_bucket(Bucket="transfer")
             s3.put_object(Bucket="transfer", Key="big", Body=content)
-        target = tmp_path / "downloaded-{}".format(url == DEAD_ENDPOINT)
+        target = tmp_path / f"downloaded-{url == DEAD_ENDPOINT}"
         threads = set()
         original = s3.get_object
 

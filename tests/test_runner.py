@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 import placebo_unittest
+
 from testcase_helpers import CALLER, REPO, VALID_MODES, listing, repo_untouched, seed  # noqa: F401
 
 SUMMARY = re.compile(
@@ -122,8 +123,8 @@ def test_failures_exit_1_and_the_summary_lists_unused_and_missing(tmp_path, suit
     assert "FAILED (failures=1, errors=1)" in err
     assert "test_create (test_queues.QueueTest" in err  # -v went to unittest
     assert numbers == counts(tests=2, replayed=2, unused=1, missing=1), err
-    assert "  unused: {}\n".format(unused) in err
-    assert "  missing: {}\n".format(missing) in err
+    assert f"  unused: {unused}\n" in err
+    assert f"  missing: {missing}\n" in err
 
 
 def test_test_names_are_passed_to_unittest(tmp_path, suite):
@@ -188,7 +189,7 @@ def test_a_wrong_setting_exits_2_listing_the_valid_values(tmp_path, suite, args,
     status, out, err, numbers = placebo_unittest(tmp_path, *args, cwd=suite, **env)
     assert status == 2, err
     (name, value), = env.items()
-    assert err.startswith("placebo_unittest: {} must be one of".format(name)), err
+    assert err.startswith(f"placebo_unittest: {name} must be one of"), err
     assert repr(value) in err
     for valid in (VALID_MODES if name == "PLACEBO_MODE" else ("'json'", "'pickle'")):
         assert valid in err

@@ -18,6 +18,7 @@ from boto3.s3.transfer import TransferConfig
 from placebo_unittest import ConfigurationError, PlaceboTestCase
 from placebo_unittest.seal import ForeignClientError, NetworkInPlaybackError
 from placebo_unittest.utils import placebo_session
+
 from testcase_helpers import assert_passed, environment, listing, moto_env, network_blocked, report, run
 
 LEAKY_ENV = dict(AWS_ACCESS_KEY_ID="AKIAPLACEBOLEAKCHECK", AWS_SECRET_ACCESS_KEY="leak/check/secret",
@@ -106,9 +107,8 @@ def test_a_client_made_before_the_test_is_adopted_then_released(tmp_path):
     assert account == "123456789012"
     assert not pill.has_client(made_at_import) and made_at_import not in pill.clients
     # Released: outside any test, the client is on its own again and its call is not replayed.
-    with environment(tmp_path, **LEAKY_ENV), network_blocked():
-        with pytest.raises(Exception) as caught:
-            made_at_import.get_caller_identity()
+    with environment(tmp_path, **LEAKY_ENV), network_blocked(), pytest.raises(Exception) as caught:
+        made_at_import.get_caller_identity()
     assert "placebo" not in type(caught.value).__module__
 
 

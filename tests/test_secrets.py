@@ -10,6 +10,7 @@ import os
 import pytest
 
 from placebo_unittest import InvalidResponseError, PlaceboTestCase, UnknownOperationError
+
 from testcase_helpers import assert_passed, environment, moto_env, network_blocked, report, run
 
 MOTO_ACCOUNT = "123456789012"
@@ -35,7 +36,7 @@ def secrets_class(tmp_path, seen):
         def test_sts_and_iam(self):
             sts, iam = self.client("sts"), self.client("iam")
             iam.create_user(UserName="keyed")
-            role = sts.assume_role(RoleArn="arn:aws:iam::{}:role/r".format(MOTO_ACCOUNT),
+            role = sts.assume_role(RoleArn=f"arn:aws:iam::{MOTO_ACCOUNT}:role/r",
                                    RoleSessionName="placebo-session")
             key = iam.create_access_key(UserName="keyed")["AccessKey"]
             credentials = role["Credentials"]
@@ -206,6 +207,7 @@ def test_assert_called_checks_the_calls_and_lists_them_when_it_fails(tmp_path):
 @pytest.mark.parametrize("status", ["200", 200.0, True, 99, 600, None])
 def test_a_manual_response_needs_an_http_status(tmp_path, status):
     import placebo_unittest
+
     from conftest import make_session
 
     pill = placebo_unittest.attach(make_session(), str(tmp_path))

@@ -27,9 +27,17 @@ from placebo_unittest.serializer import FORMAT_VERSION, dumps, encode, loads, ma
 
 from conftest import make_session
 from unit_helpers import (
-    Body, assert_exact, build, checksum_body, fake_aws, fast_session, offline, responses, streaming_body, trees,
+    Body,
+    assert_exact,
+    build,
+    checksum_body,
+    fake_aws,
+    fast_session,
+    offline,
+    responses,
+    streaming_body,
+    trees,
 )
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 DEAD_ENDPOINT = "http://127.0.0.1:9"
 PROPERTY = settings(max_examples=200, deadline=None, database=None,
@@ -121,7 +129,7 @@ def test_any_response_round_trips_exactly_and_always_gives_the_same_bytes(descri
 
 
 @pytest.mark.parametrize("description", EDGE_RESPONSES + EDGE_VALUES,
-                         ids=["edge-{}".format(i) for i in range(len(EDGE_RESPONSES + EDGE_VALUES))])
+                         ids=[f"edge-{i}" for i in range(len(EDGE_RESPONSES + EDGE_VALUES))])
 def test_edge_values_round_trip_exactly(description):
     round_trip_both_formats(description)
 

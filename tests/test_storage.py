@@ -11,7 +11,6 @@ from placebo_unittest.serializer import dumps, encode, loads, materialize
 from placebo_unittest.storage import RecordingStore
 
 from unit_helpers import fast_session
-from unit_helpers import no_network_here  # noqa: F401  (a fixture)
 
 
 def payload(value):
@@ -144,7 +143,7 @@ def test_the_directory_is_listed_once_for_any_number_of_saves_and_replays(tmp_pa
     for number in range(1, 26):
         for operation in ("DescribeAddresses", "DescribeInstances"):
             path = pill.save_response("ec2", operation, {"Number": number})
-            assert os.path.basename(path) == "ec2.{}_{}.json".format(operation, number)
+            assert os.path.basename(path) == f"ec2.{operation}_{number}.json"
     pill.playback()
     ec2 = session.client("ec2", endpoint_url="http://127.0.0.1:9")
     assert [ec2.describe_addresses()["Number"] for _ in range(26)] == list(range(1, 26)) + [1]
@@ -175,8 +174,8 @@ def test_two_stores_on_one_directory_never_overwrite_each_other(tmp_path):
     def work(store, worker):
         try:
             for index in range(10):
-                store.save("sqs", "ReceiveMessage", payload("{}-{}".format(worker, index)), "json")
-        except Exception as exc:  # pragma: no cover - reported below
+                store.save("sqs", "ReceiveMessage", payload(f"{worker}-{index}"), "json")
+        except Exception as exc:  # noqa: BLE001  # pragma: no cover - reported below
             errors.append(exc)
 
     threads = [threading.Thread(target=work, args=(stores[i % 2], i)) for i in range(8)]
@@ -188,7 +187,7 @@ def test_two_stores_on_one_directory_never_overwrite_each_other(tmp_path):
     names = files(directory)
     assert sorted(parse_recording_filename(n).number for n in names) == list(range(1, 81))
     values = sorted(value_of(os.path.join(directory, n)) for n in names)
-    assert values == sorted("{}-{}".format(w, i) for w in range(8) for i in range(10))
+    assert values == sorted(f"{w}-{i}" for w in range(8) for i in range(10))
 
 
 def test_refresh_sees_new_and_removed_files_and_rereads_content(store):

@@ -22,7 +22,6 @@ import pytest
 from botocore.config import Config
 from parameterized import parameterized
 
-from conftest import make_session
 from placebo_unittest import (
     ConfigurationError,
     PlaceboTestCase,
@@ -31,6 +30,8 @@ from placebo_unittest import (
     UnusedRecordingsWarning,
 )
 from placebo_unittest.session import FAKE_CREDENTIALS
+
+from conftest import make_session
 from testcase_helpers import (  # noqa: F401 - repo_untouched is an autouse fixture
     CALLER,
     VALID_MODES,
@@ -57,7 +58,7 @@ def module_file(tmp_path):
         path = tmp_path / folder / (stem + ".py")
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(source, encoding="utf-8")
-        name = "placebo_tmp_{}_{}".format(stem, uuid.uuid4().hex[:8])
+        name = f"placebo_tmp_{stem}_{uuid.uuid4().hex[:8]}"
         spec = importlib.util.spec_from_file_location(name, str(path))
         module = importlib.util.module_from_spec(spec)
         sys.modules[name] = module
@@ -71,10 +72,10 @@ def module_file(tmp_path):
 
 
 # -- 1. where recordings live, and cleaning up ------------------------------------------
-BESIDE_MODULE = '''
+BESIDE_MODULE = f'''
 from placebo_unittest import PlaceboTestCase
 
-CALLER = {caller!r}
+CALLER = {CALLER!r}
 
 
 class BesideTest(PlaceboTestCase):
@@ -87,7 +88,7 @@ class BesideTest(PlaceboTestCase):
             self.save_response("sts", "GetCallerIdentity", CALLER, persist=True)
         sts = self.client("sts")
         self.assertEqual(sts.get_caller_identity()["Account"], CALLER["Account"])
-'''.format(caller=CALLER)
+'''
 
 
 def test_recordings_live_beside_the_test_modules_file(tmp_path, module_file):
@@ -548,7 +549,7 @@ AWKWARD = ["a/b", "with space", "\u00fcn\u00efc\u00f6d\u00e9 \u2603", "x" * 300,
 
 def raw_name(func, number, param):
     """Keep the parameter in the test's name as it is, slashes and all."""
-    return "{}_{}".format(func.__name__, param.args[0])
+    return f"{func.__name__}_{param.args[0]}"
 
 
 @pytest.mark.parametrize("name_func", [None, raw_name], ids=["parameterized_names", "raw_names"])
@@ -830,9 +831,9 @@ def test_unused_recordings_fail_the_test_listing_them(tmp_path):
 
 
 def test_unused_recordings_warn_when_asked(tmp_path):
-    with environment(tmp_path), network_blocked():
-        with pytest.warns(UnusedRecordingsWarning, match="GetCallerIdentity_2.json") as caught:
-            assert_passed(run(unused_class(tmp_path, "warn")))
+    with (environment(tmp_path), network_blocked(),
+          pytest.warns(UnusedRecordingsWarning, match="GetCallerIdentity_2.json") as caught):
+        assert_passed(run(unused_class(tmp_path, "warn")))
     assert len(caught) == 1 and "iam.GetRole_1.json" in str(caught[0].message)
 
 

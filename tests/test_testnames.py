@@ -4,6 +4,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from placebo_unittest.testnames import MAX_NAME_BYTES, directory_for_test, safe_name, subtest_label
+
 from testcase_helpers import assert_safe_name
 
 
@@ -103,4 +104,4 @@ def test_safe_name_is_injective(names):
     # another name's stand-in is tried as well.
     names = list(dict.fromkeys(names + [safe_name(n) for n in names]))
     results = [safe_name(n) for n in names]
-    assert len(set(results)) == len(names), list(zip(names, results))
+    assert len(set(results)) == len(names), list(zip(names, results, strict=True))

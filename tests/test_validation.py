@@ -10,7 +10,7 @@ from botocore.model import OperationModel, ServiceModel
 from botocore.response import StreamingBody
 
 from placebo_unittest import models
-from placebo_unittest.errors import InvalidResponseError, PlaceboError, UnknownOperationError
+from placebo_unittest.errors import InvalidResponseError, PlaceboError
 from placebo_unittest.models import Resolved, file_service, resolve
 from placebo_unittest.validation import validate_response
 

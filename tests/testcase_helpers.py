@@ -11,8 +11,9 @@ from unittest import mock
 import pytest
 
 import placebo_unittest
-from conftest import make_session, network_blocked  # noqa: F401 - for the test modules
 from placebo_unittest.testnames import MAX_NAME_BYTES
+
+from conftest import make_session, network_blocked  # noqa: F401 - for the test modules
 
 REPO = Path(__file__).resolve().parents[1]
 VALID_MODES = ("'record'", "'playback'", "'once'", "'live'")
@@ -100,8 +101,8 @@ def repo_untouched():
 
 
 FORBIDDEN = set('<>:"/\\|?*')
-WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {"com%d" % i for i in range(10)} | {
-    "lpt%d" % i for i in range(10)}
+WINDOWS_RESERVED = {"con", "prn", "aux", "nul"} | {f"com{i}" for i in range(10)} | {
+    f"lpt{i}" for i in range(10)}
 
 
 def assert_safe_name(name):
@@ -111,7 +112,7 @@ def assert_safe_name(name):
     assert ".." not in name, repr(name)
     assert os.sep not in name and (os.altsep is None or os.altsep not in name), repr(name)
     bad = [c for c in name if c in FORBIDDEN or unicodedata.category(c) in ("Cc", "Cs")]
-    assert not bad, "{!r} holds {!r}".format(name, bad)
+    assert not bad, f"{name!r} holds {bad!r}"
     assert len(name.encode("utf-8")) <= MAX_NAME_BYTES, (len(name.encode("utf-8")), name)
     assert not name.endswith((".", " ")), repr(name)  # Windows drops these
     assert name.split(".")[0].lower() not in WINDOWS_RESERVED, repr(name)

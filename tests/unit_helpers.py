@@ -15,20 +15,19 @@ import io
 import os
 import re
 import shutil
-import socket
 import tempfile
 import warnings
+from typing import ClassVar
 
 import boto3
 import botocore.loaders
 import botocore.session
-import pytest
 from botocore.httpchecksum import Crc32Checksum, StreamingChecksumBody
 from botocore.response import StreamingBody
 from hypothesis import configuration as hypothesis_configuration
 from hypothesis import strategies as st
 
-from conftest import FAKE_CREDENTIALS, network_blocked
+from conftest import FAKE_CREDENTIALS, network_blocked, offline  # noqa: F401 - offline for the test modules
 
 # hypothesis caches things (constants of local modules, Unicode tables) in
 # ./.hypothesis, and its pytest plugin does it at collection time, before any
@@ -43,29 +42,8 @@ if not os.environ.get("HYPOTHESIS_STORAGE_DIRECTORY"):
 # turns into an INTERNALERROR hiding the failure. Import it now, quietly.
 with warnings.catch_warnings():
     warnings.simplefilter("ignore", DeprecationWarning)
-    try:
+    with contextlib.suppress(ImportError):  # libcst is optional for hypothesis
         import libcst  # noqa: F401
-    except ImportError:  # pragma: no cover - libcst is optional for hypothesis
-        pass
-
-
-@contextlib.contextmanager
-def offline():
-    """No connection can be opened inside: ``conftest.network_blocked()``, unless
-    it is already in force (the session-wide guard of PLACEBO_TEST_GUARD=1),
-    because nesting it breaks the outer one's teardown."""
-    if "connect_ex" in vars(socket.socket):  # network_blocked() is on
-        yield
-    else:
-        with network_blocked():
-            yield
-
-
-@pytest.fixture
-def no_network_here():
-    """The test runs with the network blocked (see :func:`offline`)."""
-    with offline():
-        yield
 
 
 def fake_aws(client, responses):
@@ -75,7 +53,7 @@ def fake_aws(client, responses):
     Returns a function that takes the stand-in away."""
     class Response:
         status_code = 200
-        headers = {}
+        headers: ClassVar[dict] = {}
         raw = None
         content = b""
 
@@ -122,7 +100,7 @@ class Buffer:
         self.data = data
 
     def __repr__(self):
-        return "Buffer({!r})".format(self.data)
+        return f"Buffer({self.data!r})"
 
 
 def streaming_body(data):
@@ -152,39 +130,35 @@ def build(description):
 def assert_exact(actual, expected, where="data"):
     """``actual`` is exactly ``expected`` (a description), node by node."""
     if isinstance(expected, Buffer):
-        assert type(actual) is io.BytesIO, "{}: {!r} is not a BytesIO".format(where, actual)
-        assert actual.getvalue() == expected.data, "{}: body {!r} != {!r}".format(
-            where, actual.getvalue(), expected.data)
+        assert type(actual) is io.BytesIO, f"{where}: {actual!r} is not a BytesIO"
+        assert actual.getvalue() == expected.data, f"{where}: body {actual.getvalue()!r} != {expected.data!r}"
         return
     if isinstance(expected, Body):
-        assert isinstance(actual, StreamingBody), "{}: {!r} is not a StreamingBody".format(where, actual)
+        assert isinstance(actual, StreamingBody), f"{where}: {actual!r} is not a StreamingBody"
         got = actual.read()
         assert type(got) is bytes, where
-        assert got == expected.data, "{}: body {!r} != {!r}".format(where, got, expected.data)
+        assert got == expected.data, f"{where}: body {got!r} != {expected.data!r}"
         return
-    assert type(actual) is type(expected), "{}: {} is not {}".format(
-        where, type(actual).__name__, type(expected).__name__)
+    assert type(actual) is type(expected), f"{where}: {type(actual).__name__} is not {type(expected).__name__}"
     if type(expected) is dict:
-        assert list(actual) == list(expected), "{}: keys {!r} != {!r}".format(
-            where, list(actual), list(expected))
+        assert list(actual) == list(expected), f"{where}: keys {list(actual)!r} != {list(expected)!r}"
         for key, value in expected.items():
-            assert_exact(actual[key], value, "{}[{!r}]".format(where, key))
+            assert_exact(actual[key], value, f"{where}[{key!r}]")
     elif type(expected) is list:
-        assert len(actual) == len(expected), "{}: length {} != {}".format(where, len(actual), len(expected))
+        assert len(actual) == len(expected), f"{where}: length {len(actual)} != {len(expected)}"
         for index, value in enumerate(expected):
-            assert_exact(actual[index], value, "{}[{}]".format(where, index))
+            assert_exact(actual[index], value, f"{where}[{index}]")
     elif type(expected) is float:
         # repr tells -0.0 from 0.0 and keeps every digit.
-        assert repr(actual) == repr(expected), "{}: {!r} != {!r}".format(where, actual, expected)
+        assert repr(actual) == repr(expected), f"{where}: {actual!r} != {expected!r}"
     elif isinstance(expected, dt.datetime):
-        assert actual.utcoffset() == expected.utcoffset(), "{}: offset {!r} != {!r}".format(
-            where, actual.utcoffset(), expected.utcoffset())
+        assert actual.utcoffset() == expected.utcoffset(), (
+            f"{where}: offset {actual.utcoffset()!r} != {expected.utcoffset()!r}")
         # Same wall clock and same offset: the same instant, shown the same way.
-        assert actual.replace(tzinfo=None) == expected.replace(tzinfo=None), "{}: {!r} != {!r}".format(
-            where, actual, expected)
+        assert actual.replace(tzinfo=None) == expected.replace(tzinfo=None), f"{where}: {actual!r} != {expected!r}"
         assert actual == expected, where
     else:
-        assert actual == expected, "{}: {!r} != {!r}".format(where, actual, expected)
+        assert actual == expected, f"{where}: {actual!r} != {expected!r}"
 
 
 # -- strategies ---------------------------------------------------------------
