@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from . import calls as _calls
-from . import messages, replay
+from . import replay
 from .accounts import AccountIdAnonymizer
 from .calls import Call, CallLog, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
@@ -667,27 +667,15 @@ class Pill:
 
     def _numbered_file(self, store: RecordingStore, stem: str, operation: str, call: int) -> tuple[str, str]:
         """``(path, format)`` of the recording for ``call``, with ``on_exhausted`` applied."""
-        count = store.count(stem, operation)
-        number = call
-        extension = self._record_format.extension
-        if call > count:
-            problem: RecordingNotFoundError | None = None
-            if count == 0:
-                problem = messages.not_found(store, self.label, self.prefix, stem, operation, call, extension)
-            elif self._on_exhausted is OnExhausted.ERROR:
-                problem = messages.exhausted(store, self.label, self.prefix, stem, operation, call, count,
-                                             extension)
-            else:
-                number = (call - 1) % count + 1 if self._on_exhausted is OnExhausted.CYCLE else count
-            if problem is not None:
-                with self._lock:
-                    self._missing.append(problem.path)
-                raise problem
-        available = store.extensions(stem, operation, number)
-        for chosen in self._order():
-            if chosen in available:
-                return store.path(stem, operation, number, chosen), chosen
-        raise messages.pickle_refused(store, self.label, self.prefix, stem, operation, call, number)
+        try:
+            return replay.numbered_file(store, stem, operation, call, self._on_exhausted, self._order(),
+                                        self._record_format.extension, self.label, self.prefix)
+        except PickleNotAllowedError:
+            raise  # there is a recording: it is only of a format not chosen
+        except RecordingNotFoundError as missing:
+            with self._lock:
+                self._missing.append(missing.path)
+            raise
 
     @staticmethod
     def find_file_format(file_name: str) -> tuple[str | None, str | None]:

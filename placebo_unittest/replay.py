@@ -29,7 +29,7 @@ from .redaction import Redactor, redact_request
 from .serializer import Loaded
 from .storage import RecordingStore
 
-__all__ = ["stored_form", "expected_form", "for_recording", "check", "ParamsIndex"]
+__all__ = ["stored_form", "expected_form", "for_recording", "check", "numbered_file", "ParamsIndex"]
 
 
 def stored_form(model: Any, params: dict[str, Any], redactors: Sequence[Redactor]) -> Any:
@@ -72,6 +72,30 @@ def check(loaded: Loaded, live: Any, ignore: IgnoreSpec, *, service: str, operat
     differences = compare(loaded.request, for_recording(live, loaded), ignore)
     if differences:
         raise RequestMismatchError(service, operation, call, differences, path=loaded.path, test=label)
+
+
+def numbered_file(store: RecordingStore, stem: str, operation: str, call: int, on_exhausted: OnExhausted,
+                  order: Sequence[str], extension: str, label: str | None, prefix: str | None) -> tuple[str, str]:
+    """``(path, format)`` of the recording answering call number ``call`` of
+    ``stem.operation`` under ``match="order"`` or ``"verify"``: the file of that
+    number, or past the last one what ``on_exhausted`` says, in the first
+    format of ``order`` that exists. Raises
+    :class:`~placebo_unittest.errors.RecordingNotFoundError` (or its
+    subclasses) saying what is there and what to do; ``extension`` is the
+    format a missing file would have been recorded in."""
+    count = store.count(stem, operation)
+    number = call
+    if call > count:
+        if count == 0:
+            raise messages.not_found(store, label, prefix, stem, operation, call, extension)
+        if on_exhausted is OnExhausted.ERROR:
+            raise messages.exhausted(store, label, prefix, stem, operation, call, count, extension)
+        number = (call - 1) % count + 1 if on_exhausted is OnExhausted.CYCLE else count
+    available = store.extensions(stem, operation, number)
+    for chosen in order:
+        if chosen in available:
+            return store.path(stem, operation, number, chosen), chosen
+    raise messages.pickle_refused(store, label, prefix, stem, operation, call, number)
 
 
 class ParamsIndex:
