@@ -140,3 +140,17 @@ def _cut_network_when_asked():
             yield
     else:
         yield
+
+
+@pytest.fixture(autouse=True)
+def _restore_placebo_logger():
+    """``debug=True`` gives the "placebo_unittest" logger a handler and the DEBUG
+    level; whatever a test does, the next one starts with the logger as it was."""
+    logger = logging.getLogger("placebo_unittest")
+    level, handlers = logger.level, list(logger.handlers)
+    yield
+    for handler in logger.handlers:
+        if handler not in handlers:
+            handler.close()
+    logger.handlers[:] = handlers
+    logger.setLevel(level)
