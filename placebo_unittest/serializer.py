@@ -327,19 +327,25 @@ def _load_fast(loaded: Loaded, text: str) -> None:
         document = fresh.parse(text)
     except (ValueError, RecursionError) as exc:
         raise fresh.Unusual from exc  # the slow path says exactly what is wrong
-    loaded.status_code = check_document(document, True)
-    section = document.get(SECTION)
-    entries: list[list[Any]] = []
-    if section is None:
-        loaded.legacy = True
-    else:
-        entries = check_section(section)
-        loaded.types = entries
-        _read_request(loaded, section)
-        if _holds_datetime(loaded.request):
-            raise fresh.Unusual  # a literal datetime-shaped dict among the parameters
+    entries = _read_document(loaded, document)
+    if _holds_datetime(loaded.request):
+        raise fresh.Unusual  # a literal datetime-shaped dict among the parameters
     loaded.tree = fresh.apply_entries(document["data"], entries)
     loaded.fast = True
+
+
+def _read_document(loaded: Loaded, document: Any) -> list[list[Any]]:
+    """Check a parsed file's status code and section, keep what they say on
+    ``loaded``, and return the section's ``types`` entries."""
+    loaded.status_code = check_document(document, True)
+    section = document.get(SECTION)
+    if section is None:
+        loaded.legacy = True
+        return []
+    entries = check_section(section)
+    loaded.types = entries
+    _read_request(loaded, section)
+    return entries
 
 
 def _holds_datetime(value: Any) -> bool:
@@ -363,15 +369,7 @@ def _load_checked(loaded: Loaded, text: str) -> None:
         raise Invalid(json_problem(text, exc)) from exc
     except (ValueError, RecursionError) as exc:  # an integer too long to read, or nesting too deep
         raise Invalid(f"it is not valid JSON that Python can read ({named(exc)}: {exc})") from exc
-    loaded.status_code = check_document(document, True)
-    section = document.get(SECTION)
-    entries: list[list[Any]] = []
-    if section is None:
-        loaded.legacy = True
-    else:
-        entries = check_section(section)
-        loaded.types = entries
-        _read_request(loaded, section)
+    entries = _read_document(loaded, document)
     data = document["data"]
     check_data(data, entries, loaded.legacy)
     if any(kind == "dict" for _path, kind, _argument in entries):

@@ -29,18 +29,6 @@ def clean_env(clean_placebo_env):
     """Every test here starts with none of placebo_unittest's variables set."""
 
 
-@pytest.fixture
-def restore_logger():
-    """Undo what debug=True does to the "placebo_unittest" logger."""
-    level, handlers = LOG.level, list(LOG.handlers)
-    yield
-    for handler in LOG.handlers:
-        if handler not in handlers:
-            handler.close()
-    LOG.handlers[:] = handlers
-    LOG.setLevel(level)
-
-
 def playback(directory, **kwargs):
     """A session replaying from ``directory`` and its ec2 client."""
     session = fast_session()
@@ -360,7 +348,7 @@ def test_nothing_is_printed_in_record_or_playback(tmp_path, capsys, no_network_h
     assert captured.err == ""
 
 
-def test_debug_logs_on_the_library_logger(tmp_path, caplog, restore_logger, no_network_here):
+def test_debug_logs_on_the_library_logger(tmp_path, caplog, no_network_here):
     session = fast_session()
     pill = placebo_unittest.attach(session, str(tmp_path), debug=True)
     pill.save_response("ec2", "DescribeAddresses", {"Addresses": []})
@@ -373,7 +361,7 @@ def test_debug_logs_on_the_library_logger(tmp_path, caplog, restore_logger, no_n
     assert any("replayed" in r.getMessage() for r in records)
 
 
-def test_debug_twice_adds_one_handler(tmp_path, restore_logger, capsys):
+def test_debug_twice_adds_one_handler(tmp_path, capsys):
     def ours():
         return [h for h in LOG.handlers if not isinstance(h, logging.NullHandler)]
 
