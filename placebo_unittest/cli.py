@@ -24,6 +24,7 @@ couldn't be redacted or converted, 2 for a wrong argument.
 from __future__ import annotations
 
 import contextlib
+import difflib
 import json
 import sys
 from collections.abc import Iterator, Sequence
@@ -31,9 +32,11 @@ from typing import Any, TypeVar
 
 import click
 
-from . import __version__, inventory
+from . import __version__, inventory, models
+from .errors import ConfigurationError
 from .inventory import FileInfo, Outcome, Problem, RecordingDir, RecordingFile
 from .redaction import Redactor
+from .sensitivity import SensitiveMember, Sensitivity, sensitive_members
 
 __all__ = ["cli", "main", "PROGRESS_THRESHOLD"]
 
@@ -84,6 +87,14 @@ def _size(count: int) -> str:
 def _plural(count: int, word: str, plural: str = "") -> str:
     """``1 file``, ``2 files``; ``plural`` for words that don't just take an s."""
     return "{} {}".format(count, word if count == 1 else plural or word + "s")
+
+
+def _detection_redactors() -> list[Redactor]:
+    """The redactors applied by default, or a usage error for a wrong ``PLACEBO_REDACT``."""
+    try:
+        return inventory.detection_redactors()
+    except ConfigurationError as exc:
+        raise click.UsageError(str(exc)) from exc
 
 
 def _load_redactors(specs: Sequence[str]) -> list[Redactor]:
@@ -203,7 +214,8 @@ def list_command(paths: tuple[str, ...], as_json: bool) -> None:
 
 @cli.command("check")
 @_PATHS_ARGUMENT
-@click.option("--skip", "skipped", multiple=True, type=click.Choice(["pickle", "gap", "secret", "stale"]),
+@click.option("--skip", "skipped", multiple=True,
+              type=click.Choice(["pickle", "gap", "secret", "personal", "stale"]),
               help="Leave out one kind of check; repeatable. Unreadable files are always reported.")
 @_REDACTOR_OPTION
 @_JSON_OPTION
@@ -220,6 +232,10 @@ def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_spe
     gap      numbers skipped (_1, _3 without _2): files after a gap never replay
     secret   a value redaction would replace: a secret the model marks, a
              credential member, an access key id (AKIA..., ASIA...)
+    personal content or personal data the model marks (a payload, a user's
+             email), only where the personal_data redactor is configured, as
+             for recording: PLACEBO_REDACT=personal_data, or --redactor
+             personal_data
     stale    an operation, a key or a value type that botocore's model of the
              operation no longer has
 
@@ -228,13 +244,14 @@ def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_spe
     """
     directories = _find(paths)
     files = _files(directories)
-    redactors = inventory.detection_redactors() + _load_redactors(redactor_specs)
+    redactors = _detection_redactors() + _load_redactors(redactor_specs)
     problems: list[Problem] = []
     with _progress(files, "Checking recordings") as items:
         for item in items:
             problems.extend(inventory.check_file(
-                item, secrets="secret" not in skipped, stale="stale" not in skipped,
+                item, secrets=bool({"secret", "personal"} - set(skipped)), stale="stale" not in skipped,
                 pickle="pickle" not in skipped, redactors=redactors))
+    problems = [p for p in problems if p.kind not in skipped]
     if "gap" not in skipped:
         for directory in directories:
             problems.extend(inventory.numbering_gaps(directory))
@@ -326,7 +343,7 @@ def redact_command(paths: tuple[str, ...], redactor_specs: tuple[str, ...], no_d
     the second time. Files keep their form (placebo's and cloud-custodian's
     stay theirs). Pickle files are skipped: convert them first.
     """
-    redactors = ([] if no_defaults else inventory.detection_redactors()) + _load_redactors(redactor_specs)
+    redactors = ([] if no_defaults else _detection_redactors()) + _load_redactors(redactor_specs)
     if not redactors:
         raise click.UsageError("No redactors: --no-default-redactors needs at least one --redactor.")
     directories = _find(paths)
@@ -347,6 +364,50 @@ def _name(redactor: Redactor) -> str:
 
 
 # -- convert ---------------------------------------------------------------------------
+
+@cli.command("sensitive")
+@click.argument("services", nargs=-1, metavar="[SERVICE]...")
+@click.option("--class", "wanted", type=click.Choice([s.value for s in Sensitivity]),
+              help="Only the members of this class.")
+@_JSON_OPTION
+def sensitive_command(services: tuple[str, ...], wanted: str | None, as_json: bool) -> None:
+    """Show how recording treats what botocore's models mark sensitive.
+
+    Every member the model of each SERVICE (botocore's names, as
+    boto3.client takes them; all services if none are given) marks
+    sensitive is listed with its class and the rule that gave it:
+
+    \b
+    secret    redacted by default (sensitive_members)
+    personal  content and personal data, kept by default; the opt-in
+              personal_data redactor (PLACEBO_REDACT=personal_data)
+              removes it
+    """
+    known = models.loader().list_available_services("service-2")
+    for name in services:
+        if name not in known:
+            close = difflib.get_close_matches(name, known, n=3)
+            hint = " Did you mean {}?".format(" or ".join(close)) if close else ""
+            raise click.BadParameter(f"botocore has no service {name!r}.{hint}", param_hint="'SERVICE'")
+    members: list[SensitiveMember] = []
+    for name in services or known:
+        model = models.service_model(name)
+        if model is not None:
+            members.extend(m for m in sensitive_members(model)
+                           if wanted is None or m.verdict.sensitivity.value == wanted)
+    counts = {s.value: sum(m.verdict.sensitivity is s for m in members) for s in Sensitivity}
+    if as_json:
+        _emit_json({"counts": counts, "members": [
+            {"service": m.service, "structure": m.container, "member": m.member, "shape": m.shape,
+             "type": m.type_name, "class": m.verdict.sensitivity.value, "rule": m.verdict.rule,
+             "because": m.verdict.because} for m in members]})
+        return
+    for m in members:
+        click.echo(f"{m.verdict.sensitivity.value:8}  {m.service} {m.container}.{m.member}  "
+                   f"[{m.verdict.rule}: {m.verdict.because}]")
+    click.echo("{} sensitive: {} secret, {} personal.".format(
+        _plural(len(members), "member"), counts["secret"], counts["personal"]))
+
 
 @cli.command("convert")
 @_PATHS_ARGUMENT

@@ -108,12 +108,14 @@ class Settings:
     max_recording_mb: float | None = None
     #: Whether test sessions freeze the garbage collector's view of shared models.
     gc_freeze: bool | None = None
+    #: Built-in redactors applied besides the defaults (checked where they are looked up).
+    redact: tuple[str, ...] | None = None
 
 
 def read_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
     ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB``,
-    ``PLACEBO_GC_FREEZE`` and ``AWS_DEFAULT_REGION``.
+    ``PLACEBO_GC_FREEZE``, ``PLACEBO_REDACT`` and ``AWS_DEFAULT_REGION``.
 
     Empty values count as unset. Invalid values raise
     :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
@@ -129,6 +131,7 @@ def read_env(environ: Mapping[str, str] | None = None) -> Settings:
     match = get("PLACEBO_MATCH")
     max_recording_mb = get("PLACEBO_MAX_RECORDING_MB")
     gc_freeze = get("PLACEBO_GC_FREEZE")
+    redact = get("PLACEBO_REDACT")
     return Settings(
         mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
         directory=get("PLACEBO_DIR"),
@@ -142,6 +145,7 @@ def read_env(environ: Mapping[str, str] | None = None) -> Settings:
         if max_recording_mb
         else None,
         gc_freeze=_switch(gc_freeze, "PLACEBO_GC_FREEZE") if gc_freeze else None,
+        redact=tuple(name.strip() for name in redact.split(",") if name.strip()) if redact else None,
     )
 
 

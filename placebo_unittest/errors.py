@@ -45,9 +45,12 @@ class ConfigurationError(PlaceboError, ValueError):
         self.name = name
         self.value = value
         self.valid = tuple(valid)
-        message = "{} must be one of {}, not {!r}.".format(
-            name, ", ".join(repr(v) for v in self.valid), value
-        )
+        if self.valid:
+            message = "{} must be one of {}, not {!r}.".format(
+                name, ", ".join(repr(v) for v in self.valid), value
+            )
+        else:
+            message = f"{name} can't be {value!r}."
         if hint:
             message += " " + hint
         super().__init__(message)

@@ -57,10 +57,10 @@ from .naming import parse_recording_filename
 from .params import TAG, normalize
 from .redaction import (
     BUILTIN_REDACTORS,
-    DEFAULT_REDACTORS,
     Data,
     Kind,
     Redactor,
+    default_redactors,
     placeholder,
     redactor_name,
     resolve_redactors,
@@ -102,8 +102,10 @@ FORMS = ("current", "placebo", "cloud-custodian", "pickle", "unreadable")
 
 #: What :func:`check_file` and :func:`numbering_gaps` report: a file that
 #: can't be read, a pickle file, a number skipped, a secret left in a file,
-#: and a response (or an operation) that botocore's model no longer has.
-PROBLEM_KINDS = ("corrupt", "pickle", "gap", "secret", "stale")
+#: personal data left in a file (when the ``personal_data`` redactor is
+#: configured), and a response (or an operation) that botocore's model no
+#: longer has.
+PROBLEM_KINDS = ("corrupt", "pickle", "gap", "secret", "personal", "stale")
 
 #: Directories never searched for recordings (besides hidden ones, whose
 #: names start with a dot).
@@ -589,19 +591,22 @@ def _misfits(resolved: Resolved, loaded: Loaded) -> list[str]:
 
 def _secrets(item: RecordingFile, loaded: Loaded, redactors: Sequence[Redactor]) -> list[Problem]:
     service = _redaction_service(item)
-    found: dict[str, list[str]] = {}
+    found: dict[str, dict[str, list[str]]] = {"secret": {}, "personal": {}}
     for redactor in redactors:
+        kind = "personal" if redactor is BUILTIN_REDACTORS["personal_data"] else "secret"
         result = _redact_loaded(loaded, service, item.operation, [redactor])
         for where in result.fields:
-            found.setdefault(where, []).append(redactor_name(redactor))
-    if not found:
-        return []
-    places = ["{} ({})".format(where, ", ".join(names)) for where, names in found.items()]
-    return [Problem(
-        "secret", item.path,
-        "holds {} that redaction would replace: {}.".format(
-            "a secret" if len(places) == 1 else f"{len(places)} secrets", "; ".join(places)),
-        f"Run `placebo-unittest redact {_quote(item.directory or os.curdir)}`, then check that the test still passes.")]
+            found[kind].setdefault(where, []).append(redactor_name(redactor))
+    fix = f"Run `placebo-unittest redact {_quote(item.directory or os.curdir)}`, then check that the test still passes."
+    problems = []
+    for kind, what, plural in (("secret", "a secret", "secrets"), ("personal", "personal data", "personal data")):
+        if found[kind]:
+            places = ["{} ({})".format(where, ", ".join(names)) for where, names in found[kind].items()]
+            count = what if len(places) == 1 else f"{len(places)} pieces of {plural}" if kind == "personal" \
+                else f"{len(places)} {plural}"
+            problems.append(Problem(kind, item.path, "holds {} that redaction would replace: {}.".format(
+                count, "; ".join(places)), fix))
+    return problems
 
 
 def _redaction_service(item: RecordingFile) -> str:
@@ -735,10 +740,11 @@ EXTRA_REDACTORS: dict[str, Redactor] = {
 
 def detection_redactors() -> list[Redactor]:
     """The redactors that define a secret for :func:`check_file`, and that
-    the command line's ``redact`` applies by default: the built-in defaults
-    (:data:`~placebo_unittest.redaction.DEFAULT_REDACTORS`), then
-    :class:`AccessKeyIds` and :class:`CredentialFields`."""
-    return resolve_redactors(list(DEFAULT_REDACTORS)) + list(EXTRA_REDACTORS.values())
+    the command line's ``redact`` applies by default: the ones recording
+    applies by default (:func:`~placebo_unittest.redaction.default_redactors`:
+    the secrets, and what ``$PLACEBO_REDACT`` adds, such as ``personal_data``),
+    then :class:`AccessKeyIds` and :class:`CredentialFields`."""
+    return default_redactors() + list(EXTRA_REDACTORS.values())
 
 
 def load_redactor(spec: str) -> Redactor:

@@ -26,9 +26,16 @@ The built-ins, by name (:data:`BUILTIN_REDACTORS`):
 
 ``sensitive_members``
     Driven by botocore's model: every value whose shape carries the
-    ``sensitive`` trait, at any depth of the operation's output shape (or of
-    its input shape, for requests), is replaced. This covers most secrets AWS
-    hands out or accepts, service by service, without a list kept here.
+    ``sensitive`` trait and that :mod:`placebo_unittest.sensitivity` classes
+    as a *secret*, at any depth of the operation's output shape (or of its
+    input shape, for requests), is replaced. This covers most secrets AWS
+    hands out or accepts, service by service, without a list kept here,
+    and keeps what the trait also marks but tests assert on: payloads,
+    model output, messages, user names and attributes.
+``personal_data``
+    The same walk for the other class: content and personal data (Lambda
+    payloads, Bedrock bodies, Cognito users, emails, addresses). Off by
+    default; add it for suites that must keep personal data out of git.
 ``credentials``
     A short table, :data:`CREDENTIAL_MEMBERS`, for the credentials the models
     leave unmarked (every STS ``SessionToken``, ECR's authorization tokens),
@@ -39,7 +46,8 @@ The built-ins, by name (:data:`BUILTIN_REDACTORS`):
     secret, but request ids and dates change on every run; off by default so
     placebo-compatible recordings keep what placebo keeps.
 
-:func:`default_redactors` returns a new list of the first two, for the caller
+:func:`default_redactors` returns a new list of ``sensitive_members`` and
+``credentials``, plus the built-ins ``$PLACEBO_REDACT`` names, for the caller
 to drop from or add to.
 
 Account ids are anonymised by :class:`placebo_unittest.accounts.AccountIdAnonymizer`,
@@ -71,8 +79,11 @@ from typing import Any, NamedTuple, Protocol
 from botocore.model import OperationModel, ServiceModel, Shape
 from botocore.response import StreamingBody
 
+from .config import read_env
 from .errors import ConfigurationError, RedactionError, UnknownOperationError
 from .models import candidate_services, resolve
+from .sensitivity import Sensitivity, classify
+from .sensitivity import classed_whole as _classed_whole
 
 __all__ = [
     "RedactionError",
@@ -92,6 +103,7 @@ __all__ = [
     "BUILTIN_REDACTORS",
     "DEFAULT_REDACTORS",
     "default_redactors",
+    "default_names",
     "redactors_named",
     "redactor_name",
     "redact_response",
@@ -304,29 +316,50 @@ def _canonical(service: str, operation: str) -> tuple[str, str]:
 # The model-driven redactor
 
 class SensitiveMembers:
-    """Replaces every value the botocore model marks ``sensitive``.
+    """Replaces the values the botocore model marks ``sensitive`` that are of
+    the classes ``classes`` (see :mod:`placebo_unittest.sensitivity`).
 
     The trait may sit on a scalar (``SecretString``), on a structure or on a
-    list or map; whatever sits under a sensitive shape is replaced, leaf by
-    leaf, keeping its keys and nesting. The model marks a shape, not a use of
-    it: SSM's ``Value`` is replaced for plain ``String`` parameters as well as
-    ``SecureString`` ones.
+    list or map. A sensitive scalar, list or map of scalars is classed as a
+    whole, by the name of the member that holds it; inside a sensitive
+    structure each member is classed by its own name, so a credentials
+    structure loses its ``SecretAccessKey`` and keeps its ``AccessKeyId``.
+    What is replaced is replaced leaf by leaf, keeping keys and nesting.
+
+    The built-in ``sensitive_members`` replaces the secrets and keeps
+    content and personal data; ``personal_data`` replaces the rest.
     """
 
-    name = "sensitive_members"
+    def __init__(self, classes: Iterable[Sensitivity | str] = (Sensitivity.SECRET,),
+                 name: str = "sensitive_members", *, keep: Iterable[str] = (), remove: Iterable[str] = ()):
+        self.classes = frozenset(_sensitivity(c) for c in classes)
+        self.name = name
+        #: Members kept or removed whatever their class: ``service:member`` or
+        #: ``service:Structure.member`` (``kms:Plaintext``, ``cognito-idp:UserType.Username``).
+        self.keep = tuple(_member_spec(spec, "keep") for spec in keep)
+        self.remove = tuple(_member_spec(spec, "remove") for spec in remove)
 
     def __call__(self, service: str, operation: str, data: Data) -> Data:
         model = get_operation_model(service, operation)
         if model is None or model.output_shape is None or not isinstance(data, dict):
             return data
-        result: Data = _redact_sensitive(data, model.output_shape, "")
+        result: Data = _Walk(model, self).structure(data, model.output_shape, False)
         return result
+
+    def wants(self, service: str, container: str, member: str, shape: Shape) -> bool:
+        """Whether the sensitive ``member`` (of the structure ``container``) is replaced."""
+        spec = (service, container, member)
+        if any(_spec_matches(rule, spec) for rule in self.keep):
+            return False
+        if any(_spec_matches(rule, spec) for rule in self.remove):
+            return True
+        return classify(service, container, member, shape.name, shape.type_name).sensitivity in self.classes
 
     def request(self, service: str, operation: str, params: Data) -> Data:
         model = get_operation_model(service, operation)
         if model is None or model.input_shape is None or not isinstance(params, dict):
             return params
-        result: Data = _redact_sensitive(params, model.input_shape, "")
+        result: Data = _Walk(model, self).structure(params, model.input_shape, False)
         return result
 
     def __repr__(self) -> str:
@@ -345,22 +378,58 @@ def _plain(structure: dict[Any, Any], shape: Shape) -> bool:
     return rule is not None and structure.get(rule[0]) in rule[1]
 
 
-def _redact_sensitive(value: Any, shape: Shape, name: str) -> Any:
-    if shape.metadata.get("sensitive"):
-        return _conceal(value, _kind_for(name), shape)
-    if shape.type_name == "structure" and isinstance(value, dict):
+def _sensitivity(value: Sensitivity | str) -> Sensitivity:
+    try:
+        return Sensitivity(value)
+    except ValueError:
+        raise ConfigurationError("classes", value, [s.value for s in Sensitivity]) from None
+
+
+def _member_spec(spec: str, option: str) -> tuple[str, str | None, str]:
+    """``(service, structure or None, member)`` from ``service:[Structure.]member``."""
+    service, colon, rest = spec.partition(":")
+    container, dot, member = rest.rpartition(".")
+    if not colon or not service or not member or (dot and not container):
+        raise ConfigurationError(option, spec, (), "Name a member as service:member or "
+                                 "service:Structure.member, such as kms:Plaintext or "
+                                 "cognito-idp:UserType.Username (botocore's service name).")
+    return service, container or None, member
+
+
+def _spec_matches(rule: tuple[str, str | None, str], spec: tuple[str, str, str]) -> bool:
+    return rule[0] == spec[0] and rule[2] == spec[2] and rule[1] in (None, spec[1])
+
+
+class _Walk:
+    """One pass of :class:`SensitiveMembers` over a response or a request."""
+
+    def __init__(self, model: OperationModel, redactor: SensitiveMembers):
+        self.service = model.service_model.service_name
+        self.redactor = redactor
+
+    def structure(self, value: Any, shape: Shape, inherited: bool) -> Any:
+        if shape.type_name != "structure" or not isinstance(value, dict):
+            return value
         members = shape.members
         return _map_dict(value, lambda key, child: (
-            _redact_sensitive(child, members[key], key)
+            self.member(child, members[key], key, shape.name, inherited)
             if key in members and not _plain(value, members[key]) else child
         ))
-    if shape.type_name == "list" and isinstance(value, (list, tuple)):
-        item = shape.member
-        return _map_seq(value, lambda child: _redact_sensitive(child, item, name))
-    if shape.type_name == "map" and isinstance(value, dict):
-        item = shape.value
-        return _map_dict(value, lambda key, child: _redact_sensitive(child, item, name))
-    return value
+
+    def member(self, value: Any, shape: Shape, name: str, container: str, inherited: bool) -> Any:
+        sensitive = inherited or bool(shape.metadata.get("sensitive"))
+        if sensitive and _classed_whole(shape):
+            wanted = self.redactor.wants(self.service, container, name, shape)
+            return _conceal(value, _kind_for(name), shape) if wanted else value
+        if shape.type_name == "structure":
+            return self.structure(value, shape, sensitive)
+        if shape.type_name == "list" and isinstance(value, (list, tuple)):
+            item = shape.member
+            return _map_seq(value, lambda child: self.member(child, item, name, container, sensitive))
+        if shape.type_name == "map" and isinstance(value, dict):
+            item = shape.value
+            return _map_dict(value, lambda key, child: self.member(child, item, name, container, sensitive))
+        return value
 
 
 # --------------------------------------------------------------------------
@@ -494,7 +563,12 @@ class ResponseMetadata:
 
 #: The built-in stateless redactors, by name.
 BUILTIN_REDACTORS: Mapping[str, Redactor] = MappingProxyType({
-    r.name: r for r in (SensitiveMembers(), Credentials(), ResponseMetadata())
+    r.name: r for r in (
+        SensitiveMembers(),
+        SensitiveMembers((Sensitivity.PERSONAL,), name="personal_data"),
+        Credentials(),
+        ResponseMetadata(),
+    )
 })
 #: The names :func:`default_redactors` returns: the secrets, nothing else.
 DEFAULT_REDACTORS: tuple[str, ...] = ("sensitive_members", "credentials")
@@ -510,9 +584,22 @@ def redactors_named(names: Iterable[str]) -> list[Redactor]:
     return result
 
 
+def default_names() -> tuple[str, ...]:
+    """:data:`DEFAULT_REDACTORS`, then the built-ins ``$PLACEBO_REDACT`` adds
+    (``PLACEBO_REDACT=personal_data`` keeps personal data out too)."""
+    extra = read_env().redact or ()
+    for name in extra:
+        if name not in BUILTIN_REDACTORS:
+            raise ConfigurationError("PLACEBO_REDACT", name, sorted(BUILTIN_REDACTORS),
+                                     "It lists built-in redactors, comma-separated, that recording "
+                                     "and `placebo-unittest check` apply besides the defaults.")
+    return DEFAULT_REDACTORS + tuple(name for name in extra if name not in DEFAULT_REDACTORS)
+
+
 def default_redactors() -> list[Redactor]:
-    """A new list of the redactors that remove secrets, for the caller to edit."""
-    return redactors_named(DEFAULT_REDACTORS)
+    """A new list of the redactors applied by default, for the caller to edit:
+    the ones that remove secrets, and any that ``$PLACEBO_REDACT`` adds."""
+    return redactors_named(default_names())
 
 
 def redactor_name(redactor: Redactor) -> str:
@@ -527,7 +614,7 @@ RedactSpec = bool | None | str | Redactor | Iterable[str | Redactor]
 def resolve_redactors(spec: RedactSpec) -> list[Redactor]:
     """The redactors a ``redact=`` argument asks for.
 
-    ``True`` means :data:`DEFAULT_REDACTORS`; ``False``, ``None`` or an empty
+    ``True`` means :func:`default_redactors`; ``False``, ``None`` or an empty
     list none at all. Otherwise it is one redactor or a list of them, each a
     built-in's name (see :data:`BUILTIN_REDACTORS`) or a callable
     ``(service, operation, data) -> data``; a list replaces the defaults, so

@@ -159,3 +159,12 @@ def test_a_wrong_gc_freeze_names_the_variable_and_the_valid_values(value):
     assert isinstance(raised.value, PlaceboError)
     message = str(raised.value)
     assert "PLACEBO_GC_FREEZE" in message and repr(value) in message and "'1', '0'" in message
+
+
+@pytest.mark.parametrize("text, names", [
+    ("personal_data", ("personal_data",)),
+    (" personal_data , response_metadata ", ("personal_data", "response_metadata")),
+    ("personal_data,,", ("personal_data",)),
+])
+def test_placebo_redact_is_a_list_of_names(text, names):
+    assert read_env({"PLACEBO_REDACT": text}).redact == names

@@ -8,8 +8,10 @@ import datetime as dt
 import decimal
 import io
 import json
+import os
 import re
 import urllib.parse
+from unittest import mock
 
 import pytest
 from botocore.response import StreamingBody
@@ -38,6 +40,7 @@ from placebo_unittest.redaction import (
     redact_response,
     redactor_name,
     redactors_named,
+    resolve_redactors,
 )
 
 PROPERTY = settings(max_examples=150, deadline=None, database=None,
@@ -50,6 +53,7 @@ SESSION_TOKEN = "IQoJb3JpZ2luX2VjEHYaCXVzLWVhc3QtMSJHMEUCIQDfakefakefake" + "x9Q
 EXPIRES = dt.datetime(2024, 5, 1, 12, 30, tzinfo=UTC)
 DEFAULTS = default_redactors()
 MODEL_ONLY = [SensitiveMembers()]
+PERSONAL = redactors_named(["personal_data"])
 CURATED_ONLY = [Credentials()]
 
 
@@ -489,7 +493,8 @@ def test_rds_pending_master_user_password_in_the_response():
 def test_a_sensitive_streaming_body_is_replaced_and_the_original_left_unread():
     original = StreamingBody(io.BytesIO(b"disk-block-secret"), 17)
     data = {"BlockData": original, "DataLength": 17, "Checksum": "abc"}
-    result = redact_response("ebs", "GetSnapshotBlock", data, DEFAULTS)
+    assert redact_response("ebs", "GetSnapshotBlock", data, DEFAULTS) is data  # a disk's content: kept
+    result = redact_response("ebs", "GetSnapshotBlock", data, PERSONAL)
     assert data["BlockData"] is original
     assert isinstance(result["BlockData"], StreamingBody)
     assert result["BlockData"] is not original
@@ -502,10 +507,28 @@ def test_a_sensitive_structure_is_replaced_leaf_by_leaf():
     data = {"Credentials": {"SecretAccessKey": SECRET_KEY},
             "TrustedIdentityPropagationContext": {
                 "OriginIdentity": {"Subject": "alice@example.com", "Issuer": "https://idp.example.com"}}}
-    result = check("response", DEFAULTS, "sts", "AssumeRoleWithWebIdentity", data,
+    kept = redact_response("sts", "AssumeRoleWithWebIdentity", data, DEFAULTS)
+    assert kept["TrustedIdentityPropagationContext"] is data["TrustedIdentityPropagationContext"]
+    result = check("response", PERSONAL, "sts", "AssumeRoleWithWebIdentity", data,
                    ["alice@example.com", "https://idp.example.com"])
     assert result["TrustedIdentityPropagationContext"] == {
         "OriginIdentity": {"Subject": TEXT_PLACEHOLDER, "Issuer": TEXT_PLACEHOLDER}}
+    assert result["Credentials"] is data["Credentials"]  # a secret: not personal_data's to remove
+
+
+def test_each_member_of_a_sensitive_structure_is_classed_by_its_own_name():
+    credentials = {"accessKeyId": "ASIAFAKEFAKEFAKE", "secretAccessKey": SECRET_KEY,
+                   "sessionToken": SESSION_TOKEN, "expiration": EXPIRES}
+    data = {"credentials": credentials}
+    result = check("response", DEFAULTS, "deadline", "AssumeFleetRoleForRead", data,
+                   [SECRET_KEY, SESSION_TOKEN])
+    assert typed(result["credentials"]) == typed({
+        "accessKeyId": "ASIAFAKEFAKEFAKE", "secretAccessKey": ACCESS_KEY_SECRET_PLACEHOLDER,
+        "sessionToken": SESSION_TOKEN_PLACEHOLDER, "expiration": EXPIRES})
+    personal = redact_response("deadline", "AssumeFleetRoleForRead", data, PERSONAL)
+    assert typed(personal["credentials"]) == typed({
+        "accessKeyId": TEXT_PLACEHOLDER, "secretAccessKey": SECRET_KEY,
+        "sessionToken": SESSION_TOKEN, "expiration": dt.datetime(1970, 1, 1, tzinfo=UTC)})
 
 
 @pytest.mark.parametrize("service, operation", [
@@ -581,7 +604,9 @@ def test_a_value_with_no_placeholder_is_refused():
 
 def test_a_file_passed_as_a_sensitive_request_parameter_is_not_read():
     secret_file = io.BytesIO(b"block data")
-    result = redact_request("ebs", "PutSnapshotBlock", {"BlockData": secret_file, "BlockIndex": 1}, DEFAULTS)
+    params = {"BlockData": secret_file, "BlockIndex": 1}
+    assert redact_request("ebs", "PutSnapshotBlock", params, DEFAULTS) is params
+    result = redact_request("ebs", "PutSnapshotBlock", params, PERSONAL)
     assert result["BlockData"].read() == BYTES_PLACEHOLDER
     assert secret_file.tell() == 0
 
@@ -602,7 +627,8 @@ def test_response_metadata_keeps_only_the_status_code():
 # ------------------------------------------------------------- registry
 
 def test_the_registry():
-    assert sorted(BUILTIN_REDACTORS) == ["credentials", "response_metadata", "sensitive_members"]
+    assert sorted(BUILTIN_REDACTORS) == ["credentials", "personal_data", "response_metadata",
+                                         "sensitive_members"]
     for name, redactor in BUILTIN_REDACTORS.items():
         assert redactor.name == name == redactor_name(redactor)
     assert [r.name for r in default_redactors()] == ["sensitive_members", "credentials"]
@@ -808,3 +834,66 @@ def test_account_anonymizer_is_idempotent(arn_ids, values):
     known = "|".join(arn_ids) or "(?!)"
     bounded = re.compile(rf"(?<![0-9])(?:{known})(?![0-9])")
     assert once["Values"] == [bounded.sub(ACCOUNT_ID_PLACEHOLDER, v) for v in values]
+
+
+# --------------------------------------------- secrets and personal data
+
+def test_default_redaction_keeps_content_and_removes_secrets():
+    invoke = {"StatusCode": 200, "Payload": b'{"result": 42}'}
+    assert redact_response("lambda", "Invoke", invoke, DEFAULTS) is invoke
+    users = {"Users": [{"Username": "alice", "Attributes": [{"Name": "email", "Value": "a@example.com"}]}]}
+    assert redact_response("cognito-idp", "ListUsers", users, DEFAULTS) is users
+    function = {"Configuration": {"FunctionName": "f", "Environment": {"Variables": {"DB_PASSWORD": "pw"}}}}
+    result = redact_response("lambda", "GetFunction", function, DEFAULTS)
+    assert result["Configuration"]["Environment"]["Variables"] == {"DB_PASSWORD": TEXT_PLACEHOLDER}
+    assert result["Configuration"]["FunctionName"] == "f"
+    assert redact_response("kms", "Decrypt", {"Plaintext": b"key"}, DEFAULTS) == {"Plaintext": BYTES_PLACEHOLDER}
+
+
+def test_personal_data_removes_content_and_keeps_secrets():
+    users = {"Users": [{"Username": "alice", "Attributes": [{"Name": "email", "Value": "a@example.com"}]}]}
+    result = check("response", PERSONAL, "cognito-idp", "ListUsers", users, ["alice", "a@example.com"])
+    assert result == {"Users": [{"Username": TEXT_PLACEHOLDER,
+                                 "Attributes": [{"Name": "email", "Value": TEXT_PLACEHOLDER}]}]}
+    secret = {"SecretString": "hunter2", "Name": "db"}
+    assert redact_response("secretsmanager", "GetSecretValue", secret, PERSONAL) is secret
+    params = {"FunctionName": "f", "Payload": b'{"question": 1}'}
+    assert redact_request("lambda", "Invoke", params, PERSONAL)["Payload"] == BYTES_PLACEHOLDER
+    assert redact_request("lambda", "Invoke", params, DEFAULTS) is params
+
+
+def test_one_member_kept_or_removed_whatever_its_class():
+    keep_plaintext = [SensitiveMembers(keep=["kms:Plaintext"]), Credentials()]
+    assert redact_response("kms", "Decrypt", {"Plaintext": b"key"}, keep_plaintext) == {"Plaintext": b"key"}
+    assert redact_response("kms", "GenerateDataKey", {"Plaintext": b"key"}, keep_plaintext)["Plaintext"] == b"key"
+    only_decrypt = SensitiveMembers(keep=["kms:DecryptResponse.Plaintext"])
+    assert only_decrypt("kms", "Decrypt", {"Plaintext": b"key"}) == {"Plaintext": b"key"}
+    assert only_decrypt("kms", "GenerateDataKey", {"Plaintext": b"key"}) == {"Plaintext": BYTES_PLACEHOLDER}
+    drop_names = SensitiveMembers(remove=["cognito-idp:UserType.Username"])
+    users = {"Users": [{"Username": "alice", "Attributes": [{"Name": "email", "Value": "a@example.com"}]}]}
+    assert drop_names("cognito-idp", "ListUsers", users) == {
+        "Users": [{"Username": TEXT_PLACEHOLDER, "Attributes": [{"Name": "email", "Value": "a@example.com"}]}]}
+
+
+@pytest.mark.parametrize("spec", ["Plaintext", "kms:", ":Plaintext", "kms:.Plaintext"])
+def test_a_member_is_named_service_colon_member(spec):
+    with pytest.raises(ConfigurationError) as caught:
+        SensitiveMembers(keep=[spec])
+    assert repr(spec) in str(caught.value) and "kms:Plaintext" in str(caught.value)
+
+
+def test_a_class_must_be_secret_or_personal():
+    with pytest.raises(ConfigurationError) as caught:
+        SensitiveMembers(classes=["secrets"])
+    assert "'secret', 'personal'" in str(caught.value)
+
+
+def test_placebo_redact_adds_to_the_defaults():
+    with mock.patch.dict(os.environ, {"PLACEBO_REDACT": "personal_data, response_metadata"}):
+        assert [r.name for r in default_redactors()] == [
+            "sensitive_members", "credentials", "personal_data", "response_metadata"]
+        assert [r.name for r in resolve_redactors(True)][-2:] == ["personal_data", "response_metadata"]
+    with mock.patch.dict(os.environ, {"PLACEBO_REDACT": "personal"}), \
+            pytest.raises(ConfigurationError) as caught:
+        default_redactors()
+    assert "PLACEBO_REDACT" in str(caught.value) and "'personal_data'" in str(caught.value)
