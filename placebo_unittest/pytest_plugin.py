@@ -66,7 +66,7 @@ from .config import Match, Mode, coerce, read_env
 from .context import PlaceboContext
 from .errors import ConfigurationError, PlaceboError
 from .pill import Pill
-from .redaction import DEFAULT_REDACTORS
+from .redaction import Defaults
 from .testnames import directory_for_test
 
 __all__ = [
@@ -90,7 +90,7 @@ MARKER_KEYWORDS: tuple[str, ...] = (
 #: What a test gets when its marker says nothing: PlaceboTestCase's defaults.
 _DEFAULTS: dict[str, Any] = {
     "legacy_types": True,
-    "redact": DEFAULT_REDACTORS + ("response_metadata",),
+    "redact": Defaults("response_metadata"),
     "validate": True,
     "foreign_clients": "adopt",
     "on_unused": "fail",

