@@ -1,15 +1,19 @@
 """The Pill: records boto3 responses to files and plays them back.
 
 All botocore event wiring lives here, driven by the one table ``_WIRING``.
-Each client made by the attached session gets the three handlers once, when
-it is created; they then do whatever the pill's current mode says, so
-switching between record, playback and stop never re-registers anything.
+Each client made by the attached session gets the handlers once, when it is
+created; they then do whatever the pill's current mode says, so switching
+between record, playback and stop never re-registers anything.
 
-The handlers go through the same overridable methods as placebo's Pill, so a
-subclass written for placebo keeps working: every recorded response is handed
-to :meth:`Pill.save_response`, which asks :meth:`Pill.get_new_file_path`
-where to write, and every replayed one comes from :meth:`Pill.load_response`,
-which asks :meth:`Pill.get_next_file_path` what to read.
+The handlers are thin: they pull the values they need out of botocore's
+arguments and hand them to the pill's :class:`~placebo_unittest.core.CallCore`,
+which chooses, checks, builds and writes recordings. They go through the
+same overridable methods as placebo's Pill, so a subclass written for
+placebo keeps working: every recorded response is handed to
+:meth:`Pill.save_response`, which asks :meth:`Pill.get_new_file_path` where
+to write, and every replayed one comes from :meth:`Pill.load_response`, which
+asks :meth:`Pill.get_next_file_path` what to read. When none of them is
+overridden, the handlers call the core directly.
 """
 from __future__ import annotations
 
@@ -19,24 +23,15 @@ import os
 import re
 import threading
 import weakref
-from collections.abc import Sequence
 from typing import Any
 
 from . import calls as _calls
-from . import replay
-from .accounts import AccountIdAnonymizer
-from .calls import Call, CallLog, copy_params
+from .calls import Call, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
-from .errors import (
-    ConfigurationError,
-    InvalidResponseError,
-    NotAttachedError,
-    PickleNotAllowedError,
-    RecordingNotFoundError,
-    UnserializableValueError,
-)
+from .core import CallCore, encode_response
+from .errors import ConfigurationError, InvalidResponseError
 from .filters import Names, RecordFilter
-from .matching import IgnoreLike, compile_ignore
+from .matching import IgnoreLike
 from .naming import read_keys, recording_stem, service_key
 
 # placebo's pill module had these names, and code that wraps it uses them
@@ -48,13 +43,8 @@ from .placebo_format import (  # noqa: F401
     get_serializer,
     serialize,
 )
-from .queue import ResponseQueue
-from .redaction import (
-    RedactSpec,
-    redact_response,
-    resolve_redactors,
-)
-from .serializer import Recording, decode, dumps, encode, materialize
+from .redaction import RedactSpec
+from .serializer import Recording, decode
 from .storage import RecordingStore
 from .validation import check_manual_response
 
@@ -163,60 +153,72 @@ class Pill:
         settings = read_env()
         if record_format is None:
             record_format = settings.record_format or RecordFormat.JSON
-        self._record_format = coerce(RecordFormat, record_format, "record_format")
-        self._on_exhausted = coerce(OnExhausted, on_exhausted, "on_exhausted")
-        #: Put before the service in every file name: ``<prefix>.<service>.<Operation>_<N>``.
-        self.prefix = prefix
-        self.debug = debug
-        self.legacy_types = bool(legacy_types)
-        self.validate = bool(validate)
         if match is None:
             match = settings.match or Match.ORDER
-        self._match = coerce(Match, match, "match")
-        self._ignore = compile_ignore(ignore_params)
-        self._redactors = resolve_redactors(redact)
-        self._anonymizer: AccountIdAnonymizer | None = None
-        if anonymize_accounts:
-            replacement = anonymize_accounts if isinstance(anonymize_accounts, str) else None
-            self._anonymizer = (AccountIdAnonymizer(replacement=replacement) if replacement
-                                else AccountIdAnonymizer())
-            self._redactors.append(self._anonymizer)
-        extension = self._record_format.extension
+        #: What the pill does per call, whatever botocore event brought it.
+        self._core = core = CallCore(
+            prefix=prefix, record_format=record_format, on_exhausted=on_exhausted, match=match,
+            ignore_params=ignore_params, redact=redact, anonymize_accounts=anonymize_accounts,
+            legacy_types=legacy_types)
+        self.debug = debug
+        self.validate = bool(validate)
+        extension = core.record_format.extension
         #: Matches a recording's file name; its ``index`` group is the number.
         self.filename_re = re.compile(rf"^.+\..+_(?P<index>[0-9]+)\.{re.escape(extension)}$")
         self._filename_re = self.filename_re
         self._serializer = get_serializer(extension)
-        #: ``"[prefix.]service.Operation"`` -> the number of the next call in playback.
-        self._index: dict[str, int] = {}
-        self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
         #: The botocore events this pill acts on, in placebo's notation.
         self.events: list[str] = []
         self._id = next(_pill_ids)
         self._pending_key = f"placebo_unittest.pending.{self._id}"
         self._params_key = f"placebo_unittest.params.{self._id}"
         self._stored_key = f"placebo_unittest.request.{self._id}"
-        self._calls = CallLog()
-        self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
-        self._choose_lock = threading.Lock()
         self._mode: Mode | None = None
         self._session: Any = None
         self._data_path: str | None = None
-        self._store: RecordingStore | None = None
         self._filter = RecordFilter()
-        self._served: set[str] = set()
-        self._recorded: list[str] = []
-        self._replayed = 0
-        self._live_calls = 0
-        self._missing: list[str] = []
-        self._queued = ResponseQueue()
-        self._lock = threading.Lock()
         self._local = threading.local()
         self.clients = []
         self._known: weakref.WeakSet[Any] = weakref.WeakSet()
-        #: Names the test (or code) using this pill in error messages, if set.
-        self.label: str | None = None
 
     # -- properties ------------------------------------------------------
+    @property
+    def prefix(self) -> str | None:
+        """Put before the service in every file name: ``<prefix>.<service>.<Operation>_<N>``."""
+        return self._core.prefix
+
+    @prefix.setter
+    def prefix(self, prefix: str | None) -> None:
+        self._core.prefix = prefix
+
+    @property
+    def label(self) -> str | None:
+        """Names the test (or code) using this pill in error messages, if set."""
+        return self._core.label
+
+    @label.setter
+    def label(self, label: str | None) -> None:
+        self._core.label = label
+
+    @property
+    def legacy_types(self) -> bool:
+        """Whether files placebo wrote replay with the types the botocore model gives."""
+        return self._core.legacy_types
+
+    @legacy_types.setter
+    def legacy_types(self, legacy_types: bool) -> None:
+        self._core.legacy_types = bool(legacy_types)
+
+    @property
+    def _index(self) -> dict[str, int]:
+        """``"[prefix.]service.Operation"`` -> the number of the next call in
+        playback: placebo's attribute, which subclasses read and change."""
+        return self._core.index
+
+    @_index.setter
+    def _index(self, index: dict[str, int]) -> None:
+        self._core.index = index
+
     @property
     def mode(self) -> Mode | None:
         """``Mode.RECORD``, ``Mode.PLAYBACK`` (both equal their strings), or None."""
@@ -232,51 +234,51 @@ class Pill:
 
     @property
     def record_format(self) -> str:
-        return self._record_format.value
+        return self._core.record_format.value
 
     @property
     def on_exhausted(self) -> str:
-        return self._on_exhausted.value
+        return self._core.on_exhausted.value
 
     @property
     def recorded(self) -> list[str]:
         """Paths of the files this pill has written, in order."""
-        return list(self._recorded)
+        return list(self._core.recorded)
 
     @property
     def replayed(self) -> int:
         """How many calls this pill has answered from recordings (queued responses not counted)."""
-        return self._replayed
+        return self._core.replayed
 
     @property
     def live_calls(self) -> int:
         """How many calls went over HTTP, unrecorded, while this pill was attached."""
-        return self._live_calls
+        return self._core.live_calls
 
     @property
     def missing(self) -> list[str]:
         """Paths playback looked for and did not find, in order."""
-        return list(self._missing)
+        return list(self._core.missing)
 
     @property
     def match(self) -> str:
         """``"order"``, ``"verify"`` or ``"params"``."""
-        return self._match.value
+        return self._core.match.value
 
     @property
     def calls(self) -> list[Call]:
         """The calls made through this pill's clients, in order (see
         :class:`~placebo_unittest.Call`): the last 10,000 of them."""
-        return list(self._calls)
+        return list(self._core.calls)
 
     def find_calls(self, service: str | None = None, operation: str | None = None) -> list[Call]:
         """The calls to ``operation`` (``GetRole`` or ``get_role``) of
         ``service`` (botocore's name: ``iam``); either may be left out."""
-        return self._calls.find(service, operation)
+        return self._core.calls.find(service, operation)
 
     def describe_calls(self) -> str:
         """Every call this pill has seen, one a line, for failure messages."""
-        return self._calls.describe()
+        return self._core.calls.describe()
 
     # -- wiring ----------------------------------------------------------
     def attach(self, session: Any, data_path: str) -> None:
@@ -288,7 +290,7 @@ class Pill:
         """
         self._session = session
         self._data_path = os.fspath(data_path)
-        self._store = RecordingStore(self._data_path)
+        self._core.store = RecordingStore(self._data_path)
         pill = weakref.ref(self)
 
         class PlaceboClientMixin:
@@ -354,10 +356,7 @@ class Pill:
     def playback(self) -> None:
         """Replay recordings from now on, each operation starting again at ``_1``."""
         self._attached()
-        with self._lock:
-            self._index.clear()
-            self._served.clear()
-            self._params_indexes.clear()
+        self._core.restart()
         self.events = ["before-call.*.*"]
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
@@ -381,31 +380,11 @@ class Pill:
 
     def _attached(self) -> RecordingStore:
         """The recording store, or NotAttachedError if there is none yet."""
-        if self._store is None:
-            raise NotAttachedError(
-                "This Pill is not attached to a session: use placebo_unittest.attach(session, "
-                "data_path), or call pill.attach(session, data_path) first.")
-        return self._store
+        return self._core.attached()
 
     def _is_default(self, name: str) -> bool:
         """True unless a subclass (or the instance) replaced the method ``name``."""
         return getattr(getattr(self, name), "__func__", None) is getattr(Pill, name)
-
-    def _route(self, store: RecordingStore, model: Any) -> tuple[str, str]:
-        """``(service, stem)`` playback reads ``model``'s recordings under: the
-        first of its names that has recordings, else its own name."""
-        prefix = self.prefix
-        known = self._routes.get(model)
-        if known is None or known[0] != prefix:
-            keys = read_keys(model.service_model)
-            known = (prefix, tuple((key, recording_stem(prefix, key)) for key in keys))
-            self._routes[model] = known
-        names = known[1]
-        if len(names) > 1:
-            for service, stem in names:
-                if store.has(stem, model.name):
-                    return service, stem
-        return names[0]
 
     def _reads_own_files(self) -> bool:
         """True unless a subclass (or the instance) replaced how playback finds files."""
@@ -419,45 +398,41 @@ class Pill:
             return
         context[self._params_key] = copy_params(params)
         mode = self._mode
+        core = self._core
         if (
             (mode is Mode.RECORD and self._filter.wants(model))
-            or (mode is Mode.PLAYBACK and self._match is not Match.ORDER)
-            or self._queued.expects_params
+            or (mode is Mode.PLAYBACK and core.match is not Match.ORDER)
+            or core.queued.expects_params
         ):
             # Now, before the upload reads any body: its digest is taken here.
-            context[self._stored_key] = replay.stored_form(model, params, self._redactors)
-
-    def _log(self, model: Any, context: Any, source: str, path: str | None) -> None:
-        params = context.get(self._params_key) if context else None
-        self._calls.log(model.service_model.service_name, model.name, params or {}, source, path)
+            context[self._stored_key] = core.stored_form(model, params)
 
     def _before_call(self, model: Any, context: Any = None, **kwargs: Any) -> Any:
-        live = context.get(self._stored_key) if context else None
-        if self._queued:
-            response = self._reply_queued(model, context, live)
-            if response is not None:
-                return response
+        live = params = None
+        if context:
+            live = context.get(self._stored_key)
+            params = context.get(self._params_key)
+        core = self._core
+        if core.queued:
+            queued = core.answer_queued(model, live, params)
+            if queued is not None:
+                status, data = queued
+                return self._http_response(status, data), data
         if self._mode is not Mode.PLAYBACK:
             return None
+        if self._reads_own_files():  # Pill's own steps: the core takes them directly
+            status, data = core.answer(model, live, params)
+            return self._http_response(status, data), data
+        return self._load_through_subclass(model, live, params)
+
+    def _load_through_subclass(self, model: Any, live: Any, params: Any) -> Any:
+        """Replay through the load_response or get_next_file_path a subclass
+        replaced, trying each name of the service the files may be under."""
         operation = model.name
         store = self._attached()
-        if self._match is not Match.PARAMS and self._reads_own_files():
-            # The default steps, taken directly: the same work as load_response.
-            service, stem = self._route(store, model)
-            call = self._next_call(stem, operation)
-            path, file_format = self._numbered_file(store, stem, operation, call)
-            response = self._serve(store, path, file_format, service, operation, model, live, call)
-            with self._lock:
-                self._replayed += 1
-            self._log(model, context, _calls.RECORDING, path)
-            return response
         prefix = self.prefix
         keys = read_keys(model.service_model)
-        found = [k for k in keys if store.has(recording_stem(prefix, k), operation)]
-        if self._reads_own_files():
-            services = found[:1] or list(keys[:1])
-        else:
-            services = found or list(keys)  # the subclass keeps files elsewhere: try each name
+        services = [k for k in keys if store.has(recording_stem(prefix, k), operation)] or list(keys)
         self._local.call = (model, live)
         self._local.served = None
         try:
@@ -470,38 +445,18 @@ class Pill:
                         raise
         finally:
             self._local.call = None
-        with self._lock:
-            self._replayed += 1
-        self._log(model, context, _calls.RECORDING, self._local.served)
+        self._core.replayed_from(model, params, self._local.served)
         return response
-
-    def _reply_queued(self, model: Any, context: Any, live: Any) -> tuple[FakeHttpResponse, Any] | None:
-        """The response queued for this call with :meth:`queue_response`, if there is one."""
-        operation = model.name
-        keys = read_keys(model.service_model)
-        queued = self._queued.pop([recording_stem(self.prefix, k) for k in keys], operation)
-        if queued is None:
-            return None
-        replay.check(queued, live, self._ignore, service=keys[0], operation=operation,
-                     call=len(self._calls.find(model.service_model.service_name, operation)) + 1,
-                     label=self.label)
-        status, data = materialize(queued, model.output_shape)
-        self._log(model, context, _calls.QUEUED, queued.path)
-        return self._http_response(status, data), data
 
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
             return  # a replayed response
         if self._mode is not Mode.RECORD or context is None or not self._filter.wants(model):
-            with self._lock:
-                self._live_calls += 1  # went to AWS and is not being recorded
-            self._log(model, context, _calls.LIVE, None)
+            # went to AWS and is not being recorded
+            self._core.went_live(model, context.get(self._params_key) if context else None)
             return
-        try:
-            recording = encode(parsed, getattr(http_response, "status_code", 200))
-        except UnserializableValueError as exc:
-            exc.args = (f"{service_key(model.service_model)}.{model.name}: {exc.args[0]}",)
-            raise
+        recording = encode_response(service_key(model.service_model), model.name, parsed,
+                                    getattr(http_response, "status_code", 200))
         context[self._pending_key] = (recording, frozenset(parsed))
 
     def _after_call_done(self, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
@@ -509,10 +464,10 @@ class Pill:
         if pending is None:
             return
         recording, keys_before = pending
-        for key in parsed:
+        for key in parsed:  # what botocore's own after-call handlers added
             if key not in keys_before:
                 recording.add(key, parsed[key])
-        recording = self._redacted(model, recording, context.get(self._stored_key))
+        recording = self._core.finish(model, recording, context.get(self._stored_key))
         service = service_key(model.service_model)
         path = None
         if self._is_default("save_response"):
@@ -524,23 +479,7 @@ class Pill:
                 self.save_response(service, model.name, decode(recording), recording.status_code)
             finally:
                 self._local.recording = None
-        self._log(model, context, _calls.RECORDED, path)
-
-    def _redacted(self, model: Any, recording: Recording, request: Any) -> Recording:
-        """``recording`` with the redactors applied, and its request attached."""
-        if self._redactors:
-            data = redact_response(model.service_model.service_name, model.name, decode(recording),
-                                   self._redactors)
-            recording = encode(data, recording.status_code)
-        anonymizer = self._anonymizer
-        if anonymizer is not None:
-            if request is not None:  # ids learned from this very response count too
-                request = anonymizer.anonymize(request)
-            if anonymizer.account_ids:
-                recording.accounts = {"replacement": anonymizer.replacement,
-                                      "fingerprints": anonymizer.fingerprints()}
-        recording.request = request
-        return recording
+        self._core.log(model, context.get(self._params_key), _calls.RECORDED, path)
 
     # -- recording: the overridable steps ----------------------------------
     def save_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> str:
@@ -560,11 +499,7 @@ class Pill:
         hooked: Recording | None = getattr(self._local, "recording", None)
         if hooked is None:
             _check_status(service, operation, http_response)
-        try:
-            recording = encode(response_data, http_response)
-        except UnserializableValueError as exc:
-            exc.args = (f"{service}.{operation}: {exc.args[0]}",)
-            raise
+        recording = encode_response(service, operation, response_data, http_response)
         if hooked is not None:  # a recorded call, passing through a subclass
             recording.request, recording.accounts = hooked.request, hooked.accounts
         elif self.validate:
@@ -573,29 +508,18 @@ class Pill:
 
     def get_new_file_path(self, service: str, operation: str) -> str:
         """The path the next recording of ``service.operation`` would be written to."""
-        store = self._attached()
-        stem = recording_stem(self.prefix, service)
-        return store.path(stem, operation, store.next_number(stem, operation), self._record_format.extension)
+        return self._core.new_path(service, operation)
 
     def _write(self, service: str, operation: str, recording: Recording) -> str:
-        store = self._attached()
-        payload = dumps(recording, self._record_format.value)
-        if self._is_default("get_new_file_path"):
-            # The store numbers the file as it creates it, so concurrent writers never collide.
-            path = store.save(recording_stem(self.prefix, service), operation, payload,
-                              self._record_format.extension)
-        else:
-            path = store.save_as(os.fspath(self.get_new_file_path(service, operation)), payload)
-        with self._lock:
-            self._recorded.append(path)
-        return path
+        where = None if self._is_default("get_new_file_path") else self.get_new_file_path
+        return self._core.write(service, operation, recording, where)
 
     # -- playback: the overridable steps -----------------------------------
     def load_response(self, service: str, operation: str) -> tuple[FakeHttpResponse, Any]:
         """The next recorded ``(http_response, data)`` of ``service.operation``:
         the file :meth:`get_next_file_path` names, read and checked."""
-        store = self._attached()
-        found: Any = self.get_next_file_path(service, operation)  # a subclass may return a path alone
+        self._attached()
+        found: Any = self.get_next_file_path(service, operation)
         if isinstance(found, (str, os.PathLike)):  # a subclass that returns only the path
             path, file_format = os.fspath(found), os.path.splitext(found)[1].lstrip(".")
         else:
@@ -603,28 +527,9 @@ class Pill:
         model, live = getattr(self._local, "call", None) or (None, None)
         if model is not None and model.name != operation:
             model = live = None  # a subclass asked for another operation
-        response = self._serve(store, path, file_format, service, operation, model, live,
-                               getattr(self._local, "number", 0))
+        status, data = self._core.serve(path, file_format, service, operation, model, live,
+                                        getattr(self._local, "number", 0))
         self._local.served = path
-        return response
-
-    def _serve(self, store: RecordingStore, path: str, file_format: str, service: str, operation: str,
-               model: Any, live: Any, call: int) -> tuple[FakeHttpResponse, Any]:
-        """The response the recording at ``path`` holds, checked against the call under ``match="verify"``."""
-        if file_format == "pickle" and self._record_format is not RecordFormat.PICKLE:
-            raise PickleNotAllowedError(
-                f"{path} is a pickle file, and pickle files are loaded only when you choose "
-                "pickle, because loading one runs code. If you trust it, pass "
-                "record_format='pickle'.",
-                service=service, operation=operation, path=path)
-        loaded = store.load_path(path, file_format)
-        with self._lock:
-            self._served.add(path)  # reached, even if the check below fails the call
-        if self._match is Match.VERIFY and live is not None:
-            replay.check(loaded, live, self._ignore, service=service, operation=operation,
-                         call=call, label=self.label)
-        status, data = materialize(loaded, model.output_shape if self.legacy_types and model is not None else None)
-        LOG.debug("replayed %s", path)
         return self._http_response(status, data), data
 
     def get_next_file_path(self, service: str, operation: str) -> tuple[str, str]:
@@ -632,50 +537,15 @@ class Pill:
         ``service.operation``, following ``on_exhausted`` past the last one.
         Raises :class:`~placebo_unittest.errors.RecordingNotFoundError` (a
         ``FileNotFoundError``) when there is none."""
-        store = self._attached()
+        core = self._core
+        core.attached()
         stem = recording_stem(self.prefix, service)
-        call = self._next_call(stem, operation)
+        call = core.next_call(stem, operation)
         self._local.number = call
         model, live = getattr(self._local, "call", None) or (None, None)
-        if self._match is Match.PARAMS and live is not None and model is not None and model.name == operation:
-            with self._choose_lock:
-                try:
-                    index = self._params_indexes.get((stem, operation))
-                    if index is None:
-                        index = replay.ParamsIndex(store, stem, operation, self._order(), self._ignore,
-                                                   self.label, self.prefix)
-                        self._params_indexes[(stem, operation)] = index
-                    number, extension = index.choose(live, self._on_exhausted, call)
-                except RecordingNotFoundError as missing:
-                    with self._lock:
-                        self._missing.append(missing.path)
-                    raise
-            return store.path(stem, operation, number, extension), extension
-        return self._numbered_file(store, stem, operation, call)
-
-    def _next_call(self, stem: str, operation: str) -> int:
-        """The number of this call of ``stem.operation``, counting from 1."""
-        key = stem + "." + operation  # placebo's key: subclasses read _index
-        with self._lock:
-            call = self._index.get(key, 1)
-            self._index[key] = call + 1
-        return call
-
-    def _order(self) -> Sequence[str]:
-        """The file formats playback reads, in order of preference."""
-        return ("pickle", "json") if self._record_format is RecordFormat.PICKLE else ("json",)
-
-    def _numbered_file(self, store: RecordingStore, stem: str, operation: str, call: int) -> tuple[str, str]:
-        """``(path, format)`` of the recording for ``call``, with ``on_exhausted`` applied."""
-        try:
-            return replay.numbered_file(store, stem, operation, call, self._on_exhausted, self._order(),
-                                        self._record_format.extension, self.label, self.prefix)
-        except PickleNotAllowedError:
-            raise  # there is a recording: it is only of a format not chosen
-        except RecordingNotFoundError as missing:
-            with self._lock:
-                self._missing.append(missing.path)
-            raise
+        if model is None or model.name != operation:
+            live = None  # not the call being answered: choose by number
+        return core.choose(stem, operation, call, live)
 
     @staticmethod
     def find_file_format(file_name: str) -> tuple[str | None, str | None]:
@@ -697,26 +567,16 @@ class Pill:
         it fails with :class:`~placebo_unittest.matching.RequestMismatchError`."""
         _check_status(service, operation, http_response)
         service, operation = check_manual_response(service, operation, response_data, http_response)
-        try:
-            recording = encode(response_data, http_response)
-        except UnserializableValueError as exc:
-            exc.args = (f"{service}.{operation}: {exc.args[0]}",)
-            raise
-        request = None
-        if expected_params is not None:
-            request = replay.expected_form(service, operation, expected_params, self._redactors)
-        self._queued.add(recording_stem(self.prefix, service), operation, recording, request)
+        recording = encode_response(service, operation, response_data, http_response)
+        self._core.queue(service, operation, recording, expected_params)
 
     def unused_responses(self) -> list[str]:
         """Responses queued with :meth:`queue_response` that no call has used."""
-        return self._queued.unused()
+        return self._core.queued.unused()
 
     def unused_recordings(self) -> list[str]:
         """Recordings in :attr:`data_path` not replayed since :meth:`playback` was called."""
-        store = self._attached()
-        with self._lock:
-            served = set(self._served)
-        return [p for p in store.all_paths() if p not in served]
+        return self._core.unused_recordings()
 
     @staticmethod
     def _http_response(status: int, data: Any) -> FakeHttpResponse:

@@ -2,10 +2,11 @@
 
 The pill captures each call's parameters as the caller wrote them. This
 module turns them into their stored form (redacted, then normalised, as they
-were when recorded), picks the recording for a call under ``match="params"``,
-and checks a recording against the call under ``match="verify"``. It knows
-nothing of botocore events: the pill hands it the operation model and the
-parameters.
+were when recorded), finds the recording numbered for a call, picks the one
+for a call under ``match="params"``, and checks a recording against the call
+under ``match="verify"``. It knows nothing of botocore events: the
+:class:`~placebo_unittest.core.CallCore` hands it the operation model, the
+parameters and the store, and keeps the books.
 """
 from __future__ import annotations
 

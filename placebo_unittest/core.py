@@ -1,0 +1,339 @@
+"""The work behind each call a pill replays or records, free of botocore's events.
+
+A :class:`CallCore` takes plain values (an ``OperationModel``, a call's
+parameters, a parsed response) and does what every call needs whichever way
+it is wired: it counts the call, chooses the recording that answers it, reads
+it through the store, checks the request, builds the response and keeps the
+books; on the recording side it redacts and anonymises a response and writes
+it, numbered. Its only I/O is its :class:`~placebo_unittest.storage.RecordingStore`'s.
+
+The :class:`~placebo_unittest.pill.Pill` is the sync shell around it: its
+handlers pull the values out of botocore's event arguments, call the core and
+hand back what botocore expects. An async shell calls the same core. Only the
+last step differs between shells, turning a recording into the objects a
+client returns (botocore's ``StreamingBody`` or aiobotocore's, a list of events
+or an ``EventStream``): that step is the ``build`` the core is given (see
+:data:`Build`).
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from . import calls as _calls
+from . import replay
+from .accounts import AccountIdAnonymizer
+from .calls import CallLog
+from .config import Match, OnExhausted, RecordFormat, coerce
+from .errors import (
+    NotAttachedError,
+    PickleNotAllowedError,
+    RecordingNotFoundError,
+    UnserializableValueError,
+)
+from .matching import IgnoreLike, compile_ignore
+from .naming import read_keys, recording_stem
+from .queue import ResponseQueue
+from .redaction import RedactSpec, redact_response, resolve_redactors
+from .serializer import Loaded, Recording, decode, dumps, encode, materialize
+from .storage import RecordingStore
+
+__all__ = ["CallCore", "Build", "build_response", "encode_response"]
+
+LOG = logging.getLogger("placebo_unittest")
+
+#: The step that turns a recording into one call's fresh ``(status, data)``:
+#: ``build(loaded, model, legacy_types)``. ``model`` is the call's
+#: ``OperationModel`` (None when a Pill subclass loaded a file for another
+#: operation); with ``legacy_types``, a file placebo wrote gets the types the
+#: model gives. A shell that needs other objects in the response wraps
+#: :func:`build_response`.
+Build = Callable[[Loaded, Any, bool], tuple[int, Any]]
+
+
+def build_response(loaded: Loaded, model: Any, legacy_types: bool) -> tuple[int, Any]:
+    """The default :data:`Build`: the response with botocore's types."""
+    return materialize(loaded, model.output_shape if legacy_types and model is not None else None)
+
+
+def encode_response(service: str, operation: str, data: Any, status: int) -> Recording:
+    """``data`` encoded for a file; a value that can't be stored is an error naming the operation."""
+    try:
+        return encode(data, status)
+    except UnserializableValueError as exc:
+        exc.args = (f"{service}.{operation}: {exc.args[0]}",)
+        raise
+
+
+class CallCore:
+    """What one pill knows and does per call, with no botocore events in sight.
+
+    The arguments are the :class:`~placebo_unittest.pill.Pill`'s of the same
+    names; ``build`` is the step that makes each response (see :data:`Build`).
+    :attr:`store` is None until the pill is attached. What it counts and
+    lists (:attr:`index`, :attr:`served`, :attr:`missing`, :attr:`recorded`,
+    :attr:`replayed`, :attr:`live_calls`, :attr:`calls`) is updated under a
+    lock, so calls may come from several threads at once.
+    """
+
+    def __init__(
+        self,
+        *,
+        prefix: str | None = None,
+        record_format: str | RecordFormat = RecordFormat.JSON,
+        on_exhausted: str | OnExhausted = OnExhausted.CYCLE,
+        match: str | Match = Match.ORDER,
+        ignore_params: IgnoreLike = None,
+        redact: RedactSpec = True,
+        anonymize_accounts: bool | str = False,
+        legacy_types: bool = False,
+        build: Build = build_response,
+    ):
+        self.record_format = coerce(RecordFormat, record_format, "record_format")
+        self.on_exhausted = coerce(OnExhausted, on_exhausted, "on_exhausted")
+        self.match = coerce(Match, match, "match")
+        self.ignore = compile_ignore(ignore_params)
+        self.redactors = resolve_redactors(redact)
+        self.anonymizer: AccountIdAnonymizer | None = None
+        if anonymize_accounts:
+            replacement = anonymize_accounts if isinstance(anonymize_accounts, str) else None
+            self.anonymizer = (AccountIdAnonymizer(replacement=replacement) if replacement
+                               else AccountIdAnonymizer())
+            self.redactors.append(self.anonymizer)
+        #: The file formats playback reads, in order of preference.
+        self.formats = ("pickle", "json") if self.record_format is RecordFormat.PICKLE else ("json",)
+        self.prefix = prefix
+        #: Names the test (or code) in error messages, if set.
+        self.label: str | None = None
+        self.legacy_types = bool(legacy_types)
+        self.build = build
+        self.store: RecordingStore | None = None
+        #: ``"[prefix.]service.Operation"`` -> the number of the next call in playback.
+        self.index: dict[str, int] = {}
+        self.calls = CallLog()
+        self.queued = ResponseQueue()
+        self.served: set[str] = set()  # recordings reached since playback began
+        self.missing: list[str] = []  # paths looked for and not found
+        self.recorded: list[str] = []  # paths written
+        self.replayed = 0
+        self.live_calls = 0
+        self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
+        self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
+        self._lock = threading.Lock()
+        self._choose_lock = threading.Lock()
+
+    def attached(self) -> RecordingStore:
+        """The recording store, or NotAttachedError if there is none yet. (The
+        per-call steps write ``self.store or self.attached()``, which makes
+        the call only when it raises.)"""
+        store = self.store
+        if store is None:
+            raise NotAttachedError(
+                "This Pill is not attached to a session: use placebo_unittest.attach(session, "
+                "data_path), or call pill.attach(session, data_path) first.")
+        return store
+
+    def restart(self) -> None:
+        """Start playback over: each operation from its first recording, none served yet."""
+        with self._lock:
+            self.index.clear()
+            self.served.clear()
+            self._params_indexes.clear()
+
+    # -- the books ---------------------------------------------------------
+    def log(self, model: Any, params: Any, source: str, path: str | None) -> None:
+        """Add a call of ``model`` to :attr:`calls`; ``params`` as the caller passed them."""
+        self.calls.log(model.service_model.service_name, model.name, params or {}, source, path)
+
+    def replayed_from(self, model: Any, params: Any, path: str | None) -> None:
+        """Count a call answered by the recording at ``path``."""
+        with self._lock:
+            self.replayed += 1
+        self.calls.log(model.service_model.service_name, model.name, params or {}, _calls.RECORDING, path)
+
+    def went_live(self, model: Any, params: Any) -> None:
+        """Count a call that went over HTTP and was not recorded."""
+        with self._lock:
+            self.live_calls += 1
+        self.log(model, params, _calls.LIVE, None)
+
+    def unused_recordings(self) -> list[str]:
+        """Recordings in the store not reached since playback began."""
+        store = self.attached()
+        with self._lock:
+            served = set(self.served)
+        return [p for p in store.all_paths() if p not in served]
+
+    # -- playback ----------------------------------------------------------
+    def stored_form(self, model: Any, params: dict[str, Any]) -> Any:
+        """A call's ``params`` as a recording stores them, to compare with one."""
+        return replay.stored_form(model, params, self.redactors)
+
+    def answer(self, model: Any, live: Any, params: Any) -> tuple[int, Any]:
+        """``(status, data)`` for the next call of ``model``, from its recording.
+
+        ``live`` is the call's parameters in stored form (or None), ``params``
+        as the caller passed them, for :attr:`calls`."""
+        if self.store is None:
+            self.attached()  # raises, before the call is counted
+        service, stem = self.route(model)
+        operation = model.name
+        call = self.next_call(stem, operation)
+        path, file_format = self.choose(stem, operation, call, live)
+        response = self.serve(path, file_format, service, operation, model, live, call)
+        self.replayed_from(model, params, path)
+        return response
+
+    def route(self, model: Any) -> tuple[str, str]:
+        """``(service, stem)`` playback reads ``model``'s recordings under: the
+        first of its names that has recordings, else its own name."""
+        prefix = self.prefix
+        known = self._routes.get(model)
+        if known is None or known[0] != prefix:
+            keys = read_keys(model.service_model)
+            known = (prefix, tuple((key, recording_stem(prefix, key)) for key in keys))
+            self._routes[model] = known
+        names = known[1]
+        if len(names) > 1:
+            store = self.attached()
+            for service, stem in names:
+                if store.has(stem, model.name):
+                    return service, stem
+        return names[0]
+
+    def next_call(self, stem: str, operation: str) -> int:
+        """The number of this call of ``stem.operation``, counting from 1."""
+        key = stem + "." + operation  # placebo's key: Pill subclasses read it
+        with self._lock:
+            call = self.index.get(key, 1)
+            self.index[key] = call + 1
+        return call
+
+    def choose(self, stem: str, operation: str, call: int, live: Any = None) -> tuple[str, str]:
+        """``(path, format)`` of the recording that answers call number ``call``
+        of ``stem.operation``: under ``match="params"``, when the call's
+        parameters ``live`` are known, the first unused one they match;
+        otherwise the one of that number, ``on_exhausted`` applied past the
+        last. A recording that isn't there is added to :attr:`missing`, and
+        raises :class:`~placebo_unittest.errors.RecordingNotFoundError`."""
+        store = self.store or self.attached()
+        if self.match is Match.PARAMS and live is not None:
+            return self._by_params(store, stem, operation, call, live)
+        try:
+            return replay.numbered_file(store, stem, operation, call, self.on_exhausted, self.formats,
+                                        self.record_format.extension, self.label, self.prefix)
+        except PickleNotAllowedError:
+            raise  # there is a recording: it is only of a format not chosen
+        except RecordingNotFoundError as missing:
+            self._missed(missing.path)
+            raise
+
+    def _by_params(self, store: RecordingStore, stem: str, operation: str, call: int,
+                   live: Any) -> tuple[str, str]:
+        with self._choose_lock:
+            try:
+                index = self._params_indexes.get((stem, operation))
+                if index is None:  # read once per playback, then a lookup a call
+                    index = replay.ParamsIndex(store, stem, operation, self.formats, self.ignore,
+                                               self.label, self.prefix)
+                    self._params_indexes[(stem, operation)] = index
+                number, extension = index.choose(live, self.on_exhausted, call)
+            except RecordingNotFoundError as missing:
+                self._missed(missing.path)
+                raise
+        return store.path(stem, operation, number, extension), extension
+
+    def _missed(self, path: str) -> None:
+        with self._lock:
+            self.missing.append(path)
+
+    def serve(self, path: str, file_format: str, service: str, operation: str, model: Any, live: Any,
+              call: int) -> tuple[int, Any]:
+        """The response the recording at ``path`` holds, built for ``model``;
+        under ``match="verify"``, first checked against the call's ``live``
+        parameters. The recording counts as served even if the check fails."""
+        if file_format == "pickle" and self.record_format is not RecordFormat.PICKLE:
+            raise PickleNotAllowedError(
+                f"{path} is a pickle file, and pickle files are loaded only when you choose "
+                "pickle, because loading one runs code. If you trust it, pass "
+                "record_format='pickle'.",
+                service=service, operation=operation, path=path)
+        loaded = (self.store or self.attached()).load_path(path, file_format)
+        with self._lock:
+            self.served.add(path)
+        if self.match is Match.VERIFY and live is not None:
+            replay.check(loaded, live, self.ignore, service=service, operation=operation,
+                         call=call, label=self.label)
+        response = self.build(loaded, model, self.legacy_types)
+        LOG.debug("replayed %s", path)
+        return response
+
+    # -- queued responses --------------------------------------------------
+    def queue(self, service: str, operation: str, recording: Recording,
+              expected_params: dict[str, Any] | None = None) -> None:
+        """Answer the next call of ``service.operation`` with ``recording``; with
+        ``expected_params``, only a call passing those parameters."""
+        request = None
+        if expected_params is not None:
+            request = replay.expected_form(service, operation, expected_params, self.redactors)
+        self.queued.add(recording_stem(self.prefix, service), operation, recording, request)
+
+    def answer_queued(self, model: Any, live: Any, params: Any) -> tuple[int, Any] | None:
+        """``(status, data)`` from the response queued for this call of
+        ``model``, checked against ``live`` if it expects parameters; None
+        when nothing is queued for it."""
+        operation = model.name
+        keys = read_keys(model.service_model)
+        queued = self.queued.pop([recording_stem(self.prefix, k) for k in keys], operation)
+        if queued is None:
+            return None
+        replay.check(queued, live, self.ignore, service=keys[0], operation=operation,
+                     call=len(self.calls.find(model.service_model.service_name, operation)) + 1,
+                     label=self.label)
+        response = self.build(queued, model, self.legacy_types)
+        self.log(model, params, _calls.QUEUED, queued.path)
+        return response
+
+    # -- recording ---------------------------------------------------------
+    def finish(self, model: Any, recording: Recording, request: Any) -> Recording:
+        """``recording`` (a response of ``model``) redacted and anonymised, with
+        ``request``, the call's parameters in stored form, attached."""
+        if self.redactors:
+            data = redact_response(model.service_model.service_name, model.name, decode(recording),
+                                   self.redactors)
+            recording = encode(data, recording.status_code)
+        anonymizer = self.anonymizer
+        if anonymizer is not None:
+            if request is not None:  # ids learned from this very response count too
+                request = anonymizer.anonymize(request)
+            if anonymizer.account_ids:
+                recording.accounts = {"replacement": anonymizer.replacement,
+                                      "fingerprints": anonymizer.fingerprints()}
+        recording.request = request
+        return recording
+
+    def new_path(self, service: str, operation: str) -> str:
+        """The path the next recording of ``service.operation`` would be written to."""
+        store = self.attached()
+        stem = recording_stem(self.prefix, service)
+        return store.path(stem, operation, store.next_number(stem, operation), self.record_format.extension)
+
+    def write(self, service: str, operation: str, recording: Recording,
+              where: Callable[[str, str], Any] | None = None) -> str:
+        """Write ``recording`` as the next recording of ``service.operation``
+        and return its path. The store numbers the file as it creates it, so
+        concurrent writers never collide; ``where(service, operation)``, when
+        given, names the path instead (a Pill subclass's ``get_new_file_path``)."""
+        store = self.attached()
+        payload = dumps(recording, self.record_format.value)
+        if where is None:
+            path = store.save(recording_stem(self.prefix, service), operation, payload,
+                              self.record_format.extension)
+        else:
+            path = store.save_as(os.fspath(where(service, operation)), payload)
+        with self._lock:
+            self.recorded.append(path)
+        return path
