@@ -34,8 +34,9 @@ from .errors import (
     RecordingNotFoundError,
     UnserializableValueError,
 )
+from .eventstreams import Capture, RecordingEventStream, event_stream, stream_member
 from .matching import IgnoreLike, compile_ignore
-from .naming import read_keys, recording_stem
+from .naming import read_keys, recording_stem, service_key
 from .queue import ResponseQueue
 from .redaction import RedactSpec, redact_response, resolve_redactors
 from .serializer import Loaded, Recording, decode, dumps, encode, materialize
@@ -55,8 +56,20 @@ Build = Callable[[Loaded, Any, bool], tuple[int, Any]]
 
 
 def build_response(loaded: Loaded, model: Any, legacy_types: bool) -> tuple[int, Any]:
-    """The default :data:`Build`: the response with botocore's types."""
-    return materialize(loaded, model.output_shape if legacy_types and model is not None else None)
+    """The default :data:`Build`: the response with botocore's types. An
+    event stream, kept as its list of events, becomes a real
+    ``botocore.eventstream.EventStream`` that yields them."""
+    status, data = materialize(loaded, model.output_shape if legacy_types and model is not None else None)
+    if model is not None and model.has_event_stream_output and isinstance(data, dict):
+        member = stream_member(model)
+        if member is not None and isinstance(data.get(member), list):
+            data[member] = event_stream(model, data[member])
+    return status, data
+
+
+def service_key_of(model: Any) -> str:
+    """The service part of the file names of ``model``'s recordings."""
+    return service_key(model.service_model)
 
 
 def encode_response(service: str, operation: str, data: Any, status: int) -> Recording:
@@ -120,6 +133,7 @@ class CallCore:
         self.recorded: list[str] = []  # paths written
         self.replayed = 0
         self.live_calls = 0
+        self._open_streams: set[RecordingEventStream] = set()  # recorded streams not yet ended
         self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
         self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
         self._lock = threading.Lock()
@@ -314,6 +328,55 @@ class CallCore:
                                       "fingerprints": anonymizer.fingerprints()}
         recording.request = request
         return recording
+
+    def record_stream(self, model: Any, live: Any, recording: Recording, request: Any,
+                      save: Callable[[Recording, str | None, bool], str | None]) -> RecordingEventStream:
+        """Record the event stream ``live`` (botocore's ``EventStream``) of a
+        response of ``model``, whose other members ``recording`` holds.
+
+        Returns the stream to hand the caller in its place: it reads as the
+        live one and keeps each event read. The response is saved once at
+        once, so that the call takes its number now, with no events, and
+        again when the stream ends, is closed, or :meth:`end_streams` is
+        called, with the events read by then. ``save(recording, path, final)``
+        writes a finished recording: the first time ``path`` is None and
+        ``final`` False; then ``path`` is what the first save returned, and
+        ``final`` True."""
+        member = stream_member(model)
+        base = decode(recording)
+        status = recording.status_code
+
+        def finished(events: list[Any]) -> Recording:
+            data = dict(base)
+            data[member] = events
+            return self.finish(model, encode_response(service_key_of(model), model.name, data, status), request)
+
+        stream = RecordingEventStream(live, model)
+        path = save(finished([]), None, False)
+
+        def ended(capture: Capture) -> None:
+            with self._lock:
+                self._open_streams.discard(stream)
+            save(finished(capture.events), path, True)
+
+        with self._lock:
+            self._open_streams.add(stream)
+        stream.when_finished(ended)
+        return stream
+
+    def end_streams(self) -> None:
+        """End the capture of every recorded stream still open (read only in
+        part, say), saving each as far as it was read, and close it, which
+        releases its connection."""
+        with self._lock:
+            open_streams = list(self._open_streams)
+        for stream in open_streams:
+            stream.finish()
+            stream.close()
+
+    def rewrite(self, path: str, recording: Recording) -> str:
+        """Write ``recording`` over the recording at ``path``, atomically."""
+        return self.attached().save_as(path, dumps(recording, self.record_format.value))
 
     def new_path(self, service: str, operation: str) -> str:
         """The path the next recording of ``service.operation`` would be written to."""

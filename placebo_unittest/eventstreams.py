@@ -29,6 +29,7 @@ knows nothing of botocore events or of recording files.
 from __future__ import annotations
 
 import binascii
+import calendar
 import copy
 import datetime
 import difflib
@@ -174,6 +175,9 @@ class _FrameWriter:
         self.shape = _stream_shape(operation_model)
         self.protocol = _protocol(operation_model)
         self.serializer = create_serializer(self.protocol, include_validation=False)
+        # Epoch timestamps to the microsecond, as newer botocore writes them by
+        # default; older releases round them to the second.
+        self.serializer._timestamp_unixtimestamp = _epoch_seconds
 
     def frames(self, events: Sequence[Mapping[str, Any]], initial_response: Mapping[str, Any]) -> list[bytes]:
         name = self.operation_model.name
@@ -265,6 +269,12 @@ class _FrameWriter:
         data = bytearray()
         self.serializer._serialize_data_item(data, value, shape)
         return bytes(data), "application/cbor"
+
+
+def _epoch_seconds(value: datetime.datetime) -> float | int:
+    """``value`` as seconds since the epoch, with its microseconds (rounded once)."""
+    seconds = calendar.timegm(value.timetuple())
+    return (seconds * 10**6 + value.microsecond) / 10**6 if value.microsecond else seconds
 
 
 _PRELUDE = struct.Struct("!II")
@@ -443,6 +453,15 @@ class RecordingEventStream(EventStream):  # type: ignore[misc]  # botocore is un
     def finish(self) -> Capture:
         """End the capture (if the stream has not ended it) and return it."""
         return self._end(StreamEnd.FINISHED)
+
+    def when_finished(self, callback: Callable[[Capture], None]) -> None:
+        """Call ``callback`` with the :class:`Capture` once it ends (at once, if it has)."""
+        with self._lock:
+            capture = self._capture
+            if capture is None:
+                self._on_finish = callback
+        if capture is not None:
+            callback(capture)
 
     @property
     def events(self) -> list[Event]:

@@ -6,10 +6,11 @@ API and ``list_functions`` on a client. :func:`resolve` accepts any of these
 and returns the models, for checking hand-written responses and requests and
 for redacting what the model marks secret. It knows nothing of botocore events.
 
-Models are read through one botocore loader, made on first use and shared by
-the package. A client name reads only that service's model; any other name is
-looked up among the endpoint prefixes of every service, which reads every
-model file once per process (about a second) and keeps only the prefixes.
+Models are read through the package's one botocore loader
+(:func:`placebo_unittest.catalog.loader`, also importable from here). A
+client name reads only that service's model; any other name is looked up
+among the endpoint prefixes of every service, which reads every model file
+once per process (about a second) and keeps only the prefixes.
 """
 from __future__ import annotations
 
@@ -21,10 +22,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from botocore import xform_name
-from botocore.loaders import Loader, create_loader
+from botocore.loaders import Loader
 from botocore.model import OperationModel, ServiceModel
 from botocore.utils import SERVICE_NAME_ALIASES
 
+from .catalog import loader
 from .errors import UnknownOperationError
 from .naming import service_key
 
@@ -46,24 +48,8 @@ class Resolved:
 
 
 _MODEL_TYPE = "service-2"
-_loader: Loader | None = None
-_loader_lock = threading.Lock()
 _by_prefix: dict[str, tuple[str, ...]] | None = None
 _by_prefix_lock = threading.Lock()
-
-
-def loader() -> Loader:
-    """The module's one botocore loader, made on first use.
-
-    A loader, not a session: it is all that reading models needs, and it
-    honours ``AWS_DATA_PATH`` as a session does.
-    """
-    global _loader
-    if _loader is None:
-        with _loader_lock:
-            if _loader is None:
-                _loader = create_loader(os.environ.get("AWS_DATA_PATH"))
-    return _loader
 
 
 @functools.cache

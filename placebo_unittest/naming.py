@@ -29,11 +29,11 @@ from __future__ import annotations
 import functools
 import os
 import re
-import threading
 from typing import NamedTuple
 
 from botocore.model import ServiceModel
 
+from .catalog import endpoint_prefix
 from .errors import PlaceboError
 
 __all__ = [
@@ -137,42 +137,9 @@ def service_key(service_model: ServiceModel) -> str:
     prefix: str = service_model.endpoint_prefix
     if name == prefix:
         return prefix
-    if name in TOLD_APART or _prefix_owner_prefix(prefix) == prefix:
+    if name in TOLD_APART or endpoint_prefix(prefix) == prefix:
         return name
     return prefix
-
-
-_owners: dict[str, str | None] = {}
-_owners_lock = threading.Lock()
-
-
-def _prefix_owner_prefix(prefix: str) -> str | None:
-    """The endpoint prefix of the botocore service named ``prefix``, if there is one.
-
-    Looked up once per prefix per process, from botocore's data files.
-    """
-    try:
-        return _owners[prefix]
-    except KeyError:
-        pass
-    with _owners_lock:
-        if prefix not in _owners:
-            from botocore.exceptions import DataNotFoundError
-
-            from .models import (
-                loader,  # the package's one loader (models needs this module)
-            )
-
-            models_loader = loader()
-            owner: str | None = None
-            if prefix in models_loader.list_available_services("service-2"):
-                try:
-                    metadata = models_loader.load_service_model(prefix, "service-2")["metadata"]
-                    owner = metadata.get("endpointPrefix")
-                except DataNotFoundError:
-                    owner = None
-            _owners[prefix] = owner
-    return _owners[prefix]
 
 
 def read_keys(service_model: ServiceModel) -> tuple[str, ...]:

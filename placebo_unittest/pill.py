@@ -25,11 +25,14 @@ import threading
 import weakref
 from typing import Any
 
+from botocore.eventstream import EventStream
+
 from . import calls as _calls
 from .calls import Call, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .core import CallCore, encode_response
 from .errors import ConfigurationError, InvalidResponseError
+from .eventstreams import stream_member
 from .filters import Names, RecordFilter
 from .matching import IgnoreLike
 from .naming import read_keys, recording_stem, service_key
@@ -373,8 +376,10 @@ class Pill:
         self._mode = mode
 
     def stop(self) -> None:
-        """Neither record nor replay: calls go to AWS as if no pill were attached."""
+        """Neither record nor replay: calls go to AWS as if no pill were attached.
+        A recorded event stream not yet read to its end is saved as far as it was read."""
         LOG.debug("stopping, mode=%s", self._mode)
+        self._core.end_streams()
         self._mode = None
         self.events = []
 
@@ -455,31 +460,55 @@ class Pill:
             # went to AWS and is not being recorded
             self._core.went_live(model, context.get(self._params_key) if context else None)
             return
+        member = stream_member(model) if model.has_event_stream_output else None
+        live_stream = parsed.get(member) if member is not None else None
+        if isinstance(live_stream, EventStream):  # recorded as it is read: see CallCore.record_stream
+            parsed = {key: value for key, value in parsed.items() if key != member}
+        else:
+            live_stream = None
         recording = encode_response(service_key(model.service_model), model.name, parsed,
                                     getattr(http_response, "status_code", 200))
-        context[self._pending_key] = (recording, frozenset(parsed))
+        context[self._pending_key] = (recording, frozenset(parsed), live_stream)
 
     def _after_call_done(self, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         pending = context.pop(self._pending_key, None) if context else None
         if pending is None:
             return
-        recording, keys_before = pending
+        recording, keys_before, live_stream = pending
+        member = stream_member(model) if live_stream is not None else None
         for key in parsed:  # what botocore's own after-call handlers added
-            if key not in keys_before:
+            if key not in keys_before and key != member:
                 recording.add(key, parsed[key])
-        recording = self._core.finish(model, recording, context.get(self._stored_key))
         service = service_key(model.service_model)
-        path = None
-        if self._is_default("save_response"):
-            path = self._write(service, model.name, recording)
+        request = context.get(self._stored_key)
+        if live_stream is not None:
+            parsed[member] = self._core.record_stream(
+                model, live_stream, recording, request,
+                lambda finished, path, final: self._save(service, model.name, finished, path, final))
+            path = None
         else:
+            path = self._save(service, model.name, self._core.finish(model, recording, request), None, True)
+        self._core.log(model, context.get(self._params_key), _calls.RECORDED, path)
+
+    def _save(self, service: str, operation: str, recording: Recording, path: str | None,
+              final: bool) -> str | None:
+        """Write a recorded response: through :meth:`save_response` when a
+        subclass replaced it, else as the next number, or over ``path`` (a
+        recorded stream saved again, ``final`` once it has ended). A subclass
+        sees only final saves."""
+        if not self._is_default("save_response"):
+            if not final:
+                return None
             # A copy: what the subclass changes is what gets saved, never what the caller sees.
             self._local.recording = recording
             try:
-                self.save_response(service, model.name, decode(recording), recording.status_code)
+                self.save_response(service, operation, decode(recording), recording.status_code)
             finally:
                 self._local.recording = None
-        self._core.log(model, context.get(self._params_key), _calls.RECORDED, path)
+            return None
+        if path is not None:
+            return self._core.rewrite(path, recording)
+        return self._write(service, operation, recording)
 
     # -- recording: the overridable steps ----------------------------------
     def save_response(self, service: str, operation: str, response_data: Any, http_response: int = 200) -> str:

@@ -423,6 +423,9 @@ class _Walk:
             wanted = self.redactor.wants(self.service, container, name, shape)
             return _conceal(value, _kind_for(name), shape) if wanted else value
         if shape.type_name == "structure":
+            if shape.serialization.get("eventstream") and isinstance(value, (list, tuple)):
+                # A recorded event stream: its events, each {name: members}, as the stream's shape has them.
+                return _map_seq(value, lambda event: self.structure(event, shape, sensitive))
             return self.structure(value, shape, sensitive)
         if shape.type_name == "list" and isinstance(value, (list, tuple)):
             item = shape.member

@@ -20,6 +20,7 @@ from botocore.model import Shape
 from botocore.validate import ParamValidator
 
 from .errors import InvalidResponseError
+from .eventstreams import check_events
 from .models import Resolved, file_service, resolve
 
 __all__ = ["validate_response", "check_manual_response"]
@@ -58,9 +59,12 @@ def validate_response(resolved: Resolved, data: Any, status_code: int = 200) -> 
     strings for timestamps; bytes, str or a file-like object such as a
     ``StreamingBody`` for blobs), required keys present, the model's minimum
     lengths and values kept. ``ResponseMetadata`` is not checked. Beyond the
-    Stubber, the event stream of an operation that has one, and the
-    ``ExpiresString`` key botocore adds beside ``Expires``, are accepted as
-    they are, since recorded responses hold them.
+    Stubber, the event stream of an operation that has one is checked as the
+    list of events iterating it yields (see
+    :func:`placebo_unittest.eventstreams.check_events`: each a one-key dict
+    naming an event of the stream), and the ``ExpiresString`` key botocore
+    adds beside ``Expires`` is accepted as it is, since recorded responses
+    hold it.
 
     An error response (``status_code`` 400 or more, or ``data`` holding
     ``"Error"``) is checked leniently: only that ``Error`` is a dict whose
@@ -87,26 +91,27 @@ def _problems(resolved: Resolved, data: Any, status_code: int) -> list[str]:
         )]
     for key in _accepted_as_is(shape, body):
         del body[key]
+    problems = []
+    stream = getattr(shape, "event_stream_name", None)
+    if stream and stream in body:  # its events, as iteration yields them
+        problems = [f"{stream}: {problem}" for problem in check_events(resolved.operation_model, body.pop(stream))]
     report = _VALIDATOR.validate(body, shape)
     if not report.has_errors():
-        return []
+        return problems
     # The report keeps its findings as (reason, path, details); read them if
     # this botocore still does, else fall back to the report's own text.
     errors = getattr(report, "_errors", None)
     if isinstance(errors, list) and all(
         isinstance(e, tuple) and len(e) == 3 and isinstance(e[2], dict) for e in errors
     ):
-        return [_explain(reason, path, details, resolved.operation)
-                for reason, path, details in errors]
-    return str(report.generate_report()).splitlines()
+        return problems + [_explain(reason, path, details, resolved.operation)
+                           for reason, path, details in errors]
+    return problems + str(report.generate_report()).splitlines()
 
 
 def _accepted_as_is(shape: Shape, body: Mapping[str, Any]) -> list[str]:
     """Top-level keys of a recorded response left unchecked (see validate_response)."""
     keys = []
-    stream = getattr(shape, "event_stream_name", None)
-    if stream and stream in body:
-        keys.append(stream)
     members = getattr(shape, "members", {})
     if isinstance(body.get("ExpiresString"), str) and "Expires" in members:
         keys.append("ExpiresString")

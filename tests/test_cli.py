@@ -754,3 +754,30 @@ def test_sensitive_names_a_misspelt_service(tmp_path):
     done = run(tmp_path, "sensitive", "lambdaa")
     assert done.returncode == 2
     assert "no service 'lambdaa'" in done.stderr and "Did you mean lambda" in done.stderr
+
+
+# -- event streams ---------------------------------------------------------------------------
+
+def test_the_tool_reads_recorded_event_streams(tmp_path):
+    chunks = [{"chunk": {"bytes": b'{"text": "Once"}'}}, {"chunk": {"bytes": b'{"text": " upon"}'}}]
+    directory = tmp_path / "placebo"
+    write(directory, "bedrock-runtime.InvokeModelWithResponseStream_1.json",
+          {"contentType": "application/json", "body": chunks})
+    write(directory, "bedrock-runtime.ConverseStream_1.json", {"stream": [{"messageStart": {"role": "assistant"}},
+                                                                         {"contentBlokDelta": {}}]})
+    status, listing = run_json(tmp_path, "list", "placebo")
+    assert status == 0 and listing["totals"]["calls"] == 2
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 1
+    (stale,) = report["problems"]
+    assert stale["kind"] == "stale" and stale["path"].endswith("ConverseStream_1.json")
+    assert "'contentBlokDelta' is not an event of ConverseStream; did you mean 'contentBlockDelta'?" in \
+        stale["message"]
+    status, report = run_json(tmp_path, "check", "placebo", "--skip", "stale",
+                              environ={"PLACEBO_REDACT": "personal_data"})
+    (personal,) = report["problems"]
+    assert personal["kind"] == "personal" and "data['body'][1]['chunk']['bytes']" in personal["message"]
+    done = run(tmp_path, "redact", "placebo", environ={"PLACEBO_REDACT": "personal_data"})
+    assert done.returncode == 0, done.stderr
+    redacted = json.loads((directory / "bedrock-runtime.InvokeModelWithResponseStream_1.json").read_text())
+    assert [event["chunk"]["bytes"] for event in redacted["data"]["body"]] == ["UkVEQUNURUQ="] * 2

@@ -505,16 +505,15 @@ def test_a_sensitive_streaming_body_is_replaced_and_the_original_left_unread():
 
 
 def test_a_sensitive_structure_is_replaced_leaf_by_leaf():
-    data = {"Credentials": {"SecretAccessKey": SECRET_KEY},
-            "TrustedIdentityPropagationContext": {
-                "OriginIdentity": {"Subject": "alice@example.com", "Issuer": "https://idp.example.com"}}}
-    kept = redact_response("sts", "AssumeRoleWithWebIdentity", data, DEFAULTS)
-    assert kept["TrustedIdentityPropagationContext"] is data["TrustedIdentityPropagationContext"]
-    result = check("response", PERSONAL, "sts", "AssumeRoleWithWebIdentity", data,
-                   ["alice@example.com", "https://idp.example.com"])
-    assert result["TrustedIdentityPropagationContext"] == {
-        "OriginIdentity": {"Subject": TEXT_PLACEHOLDER, "Issuer": TEXT_PLACEHOLDER}}
-    assert result["Credentials"] is data["Credentials"]  # a secret: not personal_data's to remove
+    params = {"ClientId": "client", "AuthFlow": "USER_PASSWORD_AUTH",
+              "AuthParameters": {"USERNAME": "alice", "PASSWORD": "hunter2-placebo"},
+              "UserContextData": {"IpAddress": "192.0.2.10", "EncodedData": "device-fingerprint"}}
+    kept = redact_request("cognito-idp", "InitiateAuth", params, DEFAULTS)
+    assert kept["UserContextData"] is params["UserContextData"]  # personal: kept by default
+    assert kept["AuthParameters"] == {"USERNAME": TEXT_PLACEHOLDER, "PASSWORD": TEXT_PLACEHOLDER}  # a secret
+    result = redact_request("cognito-idp", "InitiateAuth", params, PERSONAL)
+    assert result["UserContextData"] == {"IpAddress": TEXT_PLACEHOLDER, "EncodedData": TEXT_PLACEHOLDER}
+    assert result["AuthParameters"] is params["AuthParameters"]  # a secret: not personal_data's to remove
 
 
 def test_each_member_of_a_sensitive_structure_is_classed_by_its_own_name():

@@ -61,16 +61,30 @@ def test_each_member_is_listed_once(every_member):
     assert len(keys) == len(set(keys))
 
 
+def documented_botocore():
+    """The botocore release docs/hygiene.rst gives the counts of, and that the curated table was checked with."""
+    with open(DOCS, encoding="utf-8") as handle:
+        text = " ".join(handle.read().split())
+    stated = re.search(r"With botocore ([0-9.]+) the rule classes \*\*([0-9,]+)\*\* sensitive members", text)
+    assert stated, "docs/hygiene.rst states the counts for a botocore release"
+    return stated.group(1), int(stated.group(2).replace(",", "")), text
+
+
 def test_every_curated_row_is_used(every_member):
     used = {(m.service, m.verdict.because) for m in every_member if m.verdict.rule == "curated"}
-    for row in CURATED:
-        assert (row.service, row.why) in used, row
+    unused = [row for row in CURATED
+              if not any(row.service in ("*", service) and row.why == why for service, why in used)]
+    if unused and documented_botocore()[0] != botocore.__version__:
+        pytest.skip(f"botocore {botocore.__version__} lacks members the table names: {unused}")
+    assert not unused
 
 
 def find(every_member, service, container, member):
     for each in every_member:
         if (each.service, each.container, each.member) == (service, container, member):
             return each.verdict.sensitivity
+    if documented_botocore()[0] != botocore.__version__:
+        pytest.skip(f"{service}:{container}.{member} is not sensitive in botocore {botocore.__version__}")
     raise AssertionError(f"{service}:{container}.{member} is not a sensitive member")
 
 
@@ -165,16 +179,14 @@ def test_the_docs_show_the_curated_table():
     with open(DOCS, encoding="utf-8") as handle:
         text = handle.read()
     for row in CURATED:
-        assert f"* - ``{row.service}``" in text and row.why in text, row
+        service = "any" if row.service == "*" else f"``{row.service}``"
+        assert f"* - {service}" in text and row.why in text, row
 
 
 def test_the_docs_counts_are_this_botocores(every_member):
-    with open(DOCS, encoding="utf-8") as handle:
-        text = " ".join(handle.read().split())
-    stated = re.search(r"With botocore ([0-9.]+) the rule classes \*\*([0-9,]+)\*\* sensitive members", text)
-    assert stated, "docs/hygiene.rst states the counts for a botocore release"
-    if stated.group(1) != botocore.__version__:
-        pytest.skip(f"the docs count botocore {stated.group(1)}'s members; this is {botocore.__version__}")
+    version, total, text = documented_botocore()
+    if version != botocore.__version__:
+        pytest.skip(f"the docs count botocore {version}'s members; this is {botocore.__version__}")
     counts = collections.Counter(m.verdict.sensitivity for m in every_member)
-    assert int(stated.group(2).replace(",", "")) == len(every_member)
+    assert total == len(every_member)
     assert f"**{counts[SECRET]:,} secrets**" in text and f"**{counts[PERSONAL]:,} personal**" in text

@@ -330,17 +330,18 @@ def test_recording_a_call_leaves_the_caller_a_readable_body(tmp_path, no_network
     assert s3.get_object(Bucket="bucket", Key="b")["Body"].read() == b"more"
 
 
-def test_recording_an_event_stream_fails_and_writes_nothing(tmp_path, no_network_here):
+def test_an_event_stream_where_the_model_has_none_is_refused_and_nothing_is_written(tmp_path, no_network_here):
+    # A stream is recorded event by event where the operation's model has one
+    # (see test_eventstream_recording.py); anywhere else it can't be stored.
     session = fast_session()
     pill = placebo_unittest.attach(session, str(tmp_path))
     kinesis = session.client("kinesis", endpoint_url=DEAD_ENDPOINT)
-    fake_aws(kinesis, [{"EventStream": _event_stream(), "ResponseMetadata": {"HTTPStatusCode": 200}}])
+    fake_aws(kinesis, [{"StreamDescription": {"Events": _event_stream()}, "ResponseMetadata": {"HTTPStatusCode": 200}}])
     pill.record()
     with pytest.raises(UnserializableValueError) as caught:
-        kinesis.subscribe_to_shard(ConsumerARN="arn:aws:kinesis:us-east-1:123456789012:stream/s/consumer/c:1",
-                                   ShardId="shardId-000000000000", StartingPosition={"Type": "LATEST"})
-    assert "kinesis.SubscribeToShard" in str(caught.value)
-    assert "data['EventStream']" in str(caught.value)
+        kinesis.describe_stream(StreamName="s")
+    assert "kinesis.DescribeStream" in str(caught.value)
+    assert "data['StreamDescription']['Events']" in str(caught.value)
     assert os.listdir(str(tmp_path)) == []
     assert pill.recorded == []
 

@@ -188,11 +188,25 @@ def test_the_keys_botocore_adds_or_streams_pass():
         "Expires": dt.datetime(2030, 1, 1, tzinfo=UTC),
         "ExpiresString": "Tue, 01 Jan 2030 00:00:00 GMT",
     })
-    validate_response(resolved("s3", "SelectObjectContent"), {"Payload": object()})
+    validate_response(resolved("s3", "SelectObjectContent"), {"Payload": [{"Records": {"Payload": b"a,b\n"}},
+                                                                       {"End": {}}]})
     # Only beside an Expires member.
     assert problems_of("lambda", "ListFunctions", {"ExpiresString": "x"}).problems == [
         "Unknown key 'ExpiresString' in ListFunctions's response; valid keys: Functions, NextMarker"
     ]
+
+
+def test_an_event_stream_is_checked_as_its_list_of_events():
+    select = resolved("s3", "SelectObjectContent")
+    with pytest.raises(InvalidResponseError) as caught:
+        validate_response(select, {"Payload": object()})
+    assert caught.value.problems[0].startswith("Payload: the events must be a list of one-key dicts, not object")
+    with pytest.raises(InvalidResponseError) as caught:
+        validate_response(select, {"Payload": [{"Record": {"Payload": b""}}], "Unknown": 1})
+    first, second = caught.value.problems
+    assert first.startswith("Payload: event 0: 'Record' is not an event of SelectObjectContent; did you mean "
+                            "'Records'?")
+    assert second.startswith("Unknown key 'Unknown'")
 
 
 def test_an_operation_without_output():
