@@ -14,8 +14,8 @@ The two pytest-style tests at the end do the same with the plugin's
 fixtures (``python -m pytest examples/test_chat.py``).
 """
 import pytest
-
 from chat import ask
+
 from placebo_unittest import PlaceboTestCase
 
 WEATHER_TOOL = {"name": "get_weather", "description": "The weather in a city.",
