@@ -84,7 +84,7 @@ __all__ = [
 MARKER_KEYWORDS: tuple[str, ...] = (
     "services", "operations", "match", "ignore_params", "redact", "anonymize_accounts",
     "validate", "foreign_clients", "legacy_types", "on_unused", "on_exhausted", "region",
-    "profile", "record_format",
+    "profile", "record_format", "mode",
 )
 
 #: What a test gets when its marker says nothing: PlaceboTestCase's defaults.
@@ -360,9 +360,10 @@ def _context_for(item: pytest.Item) -> tuple[PlaceboContext, dict[str, Any]]:
     services = settings.pop("services", "*")
     operations = settings.pop("operations", "*")
     match = settings.pop("match", None) or read_env().match or Match.VERIFY
+    mode = settings.pop("mode", None)  # the test's own, as PlaceboTestCase's placebo_mode, wins
     context = PlaceboContext(
         directory_for_item(item),
-        _requested_mode(item.config),
+        mode if mode is not None else _requested_mode(item.config),
         label=item.nodeid,
         match=coerce(Match, match, "match"),
         **settings,

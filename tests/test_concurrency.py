@@ -230,6 +230,10 @@ def test_the_example_suite_records_and_replays_under_pytest_xdist(tmp_path, moto
 
     shutil.copytree(str(REPO / "examples"), str(tmp_path / "examples"),
                     ignore=shutil.ignore_patterns("placebo", "__pycache__"))
+    # The chat example replays only (moto doesn't serve Bedrock): its recordings come along.
+    for kept in (REPO / "examples" / "placebo").glob("*"):
+        if kept.name.startswith(("ChatTest.", "test_chat.")):
+            shutil.copytree(str(kept), str(tmp_path / "examples" / "placebo" / kept.name))
     base = dict(os.environ, AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing",
                 AWS_DEFAULT_REGION="us-east-1", PYTHONPATH=str(REPO))
     base.pop("PLACEBO_DIR", None)
@@ -245,4 +249,4 @@ def test_the_example_suite_records_and_replays_under_pytest_xdist(tmp_path, moto
     replayed = subprocess.run(command, cwd=str(tmp_path), capture_output=True, text=True, timeout=600,
                               env=dict(base, PLACEBO_MODE="playback", AWS_ENDPOINT_URL=DEAD_ENDPOINT))
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
-    assert "17 passed" in replayed.stdout  # 12 PlaceboTestCase tests, 5 in test_pytest_style.py
+    assert "21 passed" in replayed.stdout  # 14 PlaceboTestCase tests, 5 in test_pytest_style.py, 2 in test_chat.py
