@@ -40,11 +40,22 @@ setup(
         "pytest11": ["placebo_unittest = placebo_unittest.pytest_plugin"],
     },
     extras_require={
+        # Async clients: aiobotocore pins the botocore versions it works with, so
+        # it is installed only for those who ask (see docs/async.rst).
+        "async": ["aiobotocore>=2.7"],
         "test": [
             "moto[server]>=5.0",
             "pytest>=7",
             "pytest-xdist>=3",
             "hypothesis>=6",
+            # The async tests: aiobotocore through aioboto3 (which pins one
+            # aiobotocore, and so an older botocore than the newest) and s3fs,
+            # run under pytest-asyncio and anyio.
+            "aiobotocore>=2.7",
+            "aioboto3>=11",
+            "s3fs>=2023.6",
+            "pytest-asyncio>=0.24",
+            "anyio>=4",
         ],
         "bench": ["placebo==0.10.0"],
         "docs": ["sphinx>=5"],

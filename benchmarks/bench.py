@@ -33,6 +33,10 @@ The sections
    (which checks the response against the model) once for every call: the
    row the target uses times it with the call, as a Stubber test pays both;
    the row below it adds every response first and times the calls alone.
+   In the ``small`` group, with aiobotocore installed, one more row replays
+   the same file for an aiobotocore client (``await client.describe_addresses()``
+   in one event loop): async replay per call beside sync replay, whose
+   ratio is the async target.
 2. setup: what a test pays to get one EC2 client, set-up and tear-down
    included: a generated module of trivial tests run by unittest, total time
    over the number of tests. ``PlaceboTestCase`` (``self.client("ec2")``),
@@ -77,6 +81,7 @@ file with ``--quick``).
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import platform
@@ -107,6 +112,7 @@ QUICK = {"repeats": 2, "small_calls": 300, "small_warmup": 30, "large_calls": 4,
 
 ENGINES = {
     "playback": {"placebo_unittest": "placebo_unittest attach(match=order)",
+                 "placebo_unittest_async": "placebo_unittest, aiobotocore client",
                  "placebo": "placebo 0.10.0 attach",
                  "stubber": "Stubber: add_response + call",
                  "stubber_preloaded": "Stubber: call, responses added before"},
@@ -122,8 +128,9 @@ ENGINES = {
 }
 
 # (section, row group, engine the ratio is taken against, what is compared, limit, "<=" or ">=")
-# A ">=" target is a speed-up: the other engine's median over placebo_unittest's.
-TARGETS = [
+# A ">=" target is a speed-up: the other engine's median over placebo_unittest's. Where the
+# engine is a pair (a, b), the value is a's median over b's.
+TARGETS: list[tuple[str, str, str | tuple[str, str] | None, str, float, str]] = [
     ("suite", "suite", "placebo", "suite of {tests}: placebo_unittest faster than placebo's decorator", 10.0, ">="),
     ("suite", "suite", "moto", "suite of {tests}: placebo_unittest faster than moto", 25.0, ">="),
     ("setup", "one client", "placebo", "set-up+tear-down: PlaceboTestCase / placebo's decorator", 0.1, "<="),
@@ -131,6 +138,8 @@ TARGETS = [
     ("playback", "small", "stubber", "playback small: placebo_unittest / Stubber (add_response + call)", 1.3,
      "<="),
     ("playback", "large", "placebo", "playback large: placebo_unittest / placebo", 0.2, "<="),
+    ("playback", "small", ("placebo_unittest_async", "placebo_unittest"),
+     "playback small: async replay / sync replay (placebo_unittest)", 1.5, "<="),
     ("recording", "linearity", None, "recording: placebo_unittest largest / middle size", 6.0, "<="),
 ]
 
@@ -278,8 +287,11 @@ def summarize(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
     return rows
 
 
+#: The async row runs where aiobotocore (placebo_unittest's async extra) is installed.
+ASYNC_ENGINES = ("placebo_unittest_async",) if importlib.util.find_spec("aiobotocore") else ()
+
 PLAYBACK_GROUPS = {  # group: (response, files, engines)
-    "small": ("small", "one", ("placebo_unittest", "placebo", "stubber", "stubber_preloaded")),
+    "small": ("small", "one", ("placebo_unittest", *ASYNC_ENGINES, "placebo", "stubber", "stubber_preloaded")),
     "large": ("large", "one", ("placebo_unittest", "placebo", "stubber", "stubber_preloaded")),
     "small, first replays": ("small", "own", ("placebo_unittest", "placebo")),
     "large, first replays": ("large", "own", ("placebo_unittest", "placebo")),
@@ -380,7 +392,11 @@ def evaluate_targets(sections: dict[str, Any], settings: dict[str, Any]) -> list
         if section not in sections:
             continue
         engines = sections[section]["groups"][group]["engines"]
-        if other is None:
+        if isinstance(other, tuple):
+            if other[0] not in engines:
+                continue  # a row this run doesn't have (the async one, without aiobotocore)
+            value = engines[other[0]]["median"] / engines[other[1]]["median"]
+        elif other is None:
             value = engines["placebo_unittest"]["median"]
         elif comparison == ">=":
             value = engines[other]["median"] / engines["placebo_unittest"]["median"]
@@ -417,7 +433,8 @@ def machine() -> dict[str, Any]:
         "cpu_count": os.cpu_count(),
         "memory_gib": memory,
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
-        "versions": {name: version(name) for name in ("placebo_unittest", "placebo", "boto3", "botocore", "moto")},
+        "versions": {name: version(name) for name in ("placebo_unittest", "placebo", "boto3", "botocore", "moto",
+                                                      "aiobotocore")},
     }
 
 

@@ -8,6 +8,7 @@ Each function works in a temporary directory of its own and removes it.
 """
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import importlib
 import os
@@ -53,7 +54,7 @@ def _session() -> Any:
 
 def _attach(engine: str, session: Any, directory: str) -> Any:
     """The engine's pill on ``session``, replaying and recording in ``directory``."""
-    if engine == "placebo_unittest":
+    if engine.startswith("placebo_unittest"):
         import placebo_unittest
 
         return placebo_unittest.attach(session, directory, match="order")
@@ -94,6 +95,9 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
     checks the response against the model: ``stubber`` times that and the
     call together, as a test using the Stubber pays them; ``stubber_preloaded``
     adds every response before timing and times the calls alone.
+
+    ``placebo_unittest_async`` replays placebo_unittest's file for an
+    aiobotocore client, every call awaited in one event loop.
     """
     engine, calls, warmup = task["engine"], task["calls"], task["warmup"]
     copies = warmup + calls if task.get("files", "own") == "own" else 1
@@ -101,6 +105,14 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
     response = build()
     file_bytes = None
     with _scratch() as directory:
+        if engine == "placebo_unittest_async":
+            first = _save(engine, directory, operation, response)
+            for number in range(2, copies + 1):
+                shutil.copyfile(first, first[:-len("_1.json")] + f"_{number}.json")
+            elapsed, last = asyncio.run(_async_calls(directory, method, calls, warmup))
+            if not looks_right(last):
+                raise AssertionError(f"{engine} replayed a wrong {method} response")
+            return {"seconds": elapsed / calls, "file_bytes": os.path.getsize(first)}
         if engine == "stubber":
             return _stubber_each_call(method, response, calls, warmup, looks_right)
         if engine == "stubber_preloaded":
@@ -129,6 +141,24 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
     if not looks_right(last):
         raise AssertionError(f"{engine} replayed a wrong {method} response")
     return {"seconds": elapsed / calls, "file_bytes": file_bytes}
+
+
+async def _async_calls(directory: str, method: str, calls: int, warmup: int) -> tuple[float, Any]:
+    """``(seconds, last response)`` of ``calls`` awaited calls of an aiobotocore
+    client replaying from ``directory``, after ``warmup`` calls."""
+    import aiobotocore.session
+
+    session = aiobotocore.session.get_session()
+    _attach("placebo_unittest", session, directory).playback()
+    async with session.create_client("ec2", region_name=bench_data.REGION,
+                                     endpoint_url=bench_data.DEAD_ENDPOINT) as client:
+        call = getattr(client, method)
+        for _ in range(warmup):
+            await call()
+        started = time.perf_counter()
+        for _ in range(calls):
+            last = await call()
+        return time.perf_counter() - started, last
 
 
 def _stubber_each_call(method: str, response: dict[str, Any], calls: int, warmup: int,

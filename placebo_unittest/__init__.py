@@ -9,6 +9,7 @@ from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat
 from .context import PlaceboContext, UnusedRecordingsWarning
 from .decorators import placebo_session
 from .errors import (
+    AsyncSupportMissingError,
     ConfigurationError,
     CorruptRecordingError,
     InvalidLimitError,
@@ -30,7 +31,7 @@ from .naming import UnsafeNameError
 from .pill import FakeHttpResponse, Pill, attach
 from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
 from .seal import ForeignClientError, ForeignClients, NetworkInPlaybackError
-from .testcase import PlaceboMixin, PlaceboTestCase
+from .testcase import AsyncPlaceboTestCase, PlaceboMixin, PlaceboTestCase
 
 __version__ = "0.1.0"
 
@@ -38,6 +39,7 @@ __all__ = [
     "attach",
     "Pill",
     "PlaceboTestCase",
+    "AsyncPlaceboTestCase",
     "PlaceboMixin",
     "PlaceboContext",
     "placebo_session",
@@ -71,6 +73,7 @@ __all__ = [
     "InvalidResponseError",
     "UnknownOperationError",
     "RedactionError",
+    "AsyncSupportMissingError",
     "__version__",
 ]
 

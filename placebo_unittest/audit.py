@@ -2,11 +2,11 @@
 
 :func:`check_file` and :func:`numbering_gaps` find unreadable files, pickle
 files, numbers skipped, secrets (and, when configured, personal data) left in
-a file, and responses that no longer fit botocore's model of their
-operation. Each :class:`Problem` names the file and says what to do. These
-are checks of recordings as a whole, over a directory; the checks every file
-gets when it is read are in :mod:`placebo_unittest.checks`. A pickle file is
-never loaded here.
+a file, responses that no longer fit botocore's model of their operation,
+and responses that lack members the model requires. Each :class:`Problem`
+names the file and says what to do. These are checks of recordings as a
+whole, over a directory; the checks every file gets when it is read are in
+:mod:`placebo_unittest.checks`. A pickle file is never loaded here.
 """
 from __future__ import annotations
 
@@ -31,9 +31,9 @@ __all__ = ["PROBLEM_KINDS", "Problem", "check_file", "numbering_gaps"]
 #: What :func:`check_file` and :func:`numbering_gaps` report: a file that
 #: can't be read, a pickle file, a number skipped, a secret left in a file,
 #: personal data left in a file (when the ``personal_data`` redactor is
-#: configured), and a response (or an operation) that botocore's model no
-#: longer has.
-PROBLEM_KINDS = ("corrupt", "pickle", "gap", "secret", "personal", "stale")
+#: configured), a response (or an operation) that botocore's model no
+#: longer has, and a response lacking members the model requires.
+PROBLEM_KINDS = ("corrupt", "pickle", "gap", "secret", "personal", "stale", "required")
 
 
 @dataclass(frozen=True)
@@ -98,8 +98,13 @@ def _plural(count: int, word: str) -> str:
 
 #: Findings of botocore's validator that say a recording is incomplete rather
 #: than stale: AWS, and moto, leave out members the model calls required, and
-#: send values shorter than its minimums. They are not reported.
+#: send values shorter than its minimums. They are not ``stale``; the first
+#: are ``required`` problems of their own.
 _LENIENT = ("Missing required key", "Too short at", "Too small at", "No key set in")
+#: How :mod:`placebo_unittest.validation` says a required member is missing.
+_MISSING = re.compile(r"Missing required key '(?P<name>[^']*)' in (?P<where>.+)\Z")
+#: How many members a ``required`` problem names before counting the rest.
+_SHOWN = 5
 
 
 def check_file(
@@ -107,6 +112,7 @@ def check_file(
     *,
     secrets: bool = True,
     stale: bool = True,
+    required: bool = True,
     pickle: bool = True,
     redactors: Sequence[Redactor] | None = None,
 ) -> list[Problem]:
@@ -123,10 +129,14 @@ def check_file(
     - ``stale``: its operation is not in botocore's model of the service, or
       its response has keys, or values of types, that the model of the
       operation's output doesn't (checked with botocore's validator, as
-      :func:`placebo_unittest.validation.validate_response` does; members
-      the model calls required but the response lacks are not reported).
+      :func:`placebo_unittest.validation.validate_response` does);
+    - ``required``: its response lacks members the model of the operation
+      requires (the first model it fits, when several services share its
+      name). One problem per file names every such member once, its list
+      indexes as ``[*]``, with how many places lack it. Values shorter or
+      smaller than the model's minimums are not reported at all.
 
-    ``secrets``, ``stale`` and ``pickle`` turn those checks off.
+    ``secrets``, ``stale``, ``required`` and ``pickle`` turn those checks off.
     """
     if item.extension == "pickle":
         if not pickle:
@@ -140,8 +150,8 @@ def check_file(
     try:
         loaded = read_file(item)
         problems: list[Problem] = []
-        if stale:
-            problems.extend(_stale(item, loaded))
+        if stale or required:
+            problems.extend(_model_problems(item, loaded, stale, required))
         if secrets:
             problems.extend(_secrets(item, loaded, detection_redactors() if redactors is None else redactors))
         return problems
@@ -156,7 +166,8 @@ def _quote(path: str) -> str:
     return f"'{path}'" if re.search(r"[^\w@%+=:,./-]", path) else path
 
 
-def _stale(item: RecordingFile, loaded: Loaded) -> list[Problem]:
+def _model_problems(item: RecordingFile, loaded: Loaded, stale: bool, required: bool) -> list[Problem]:
+    """The ``stale`` and ``required`` problems of a file, as asked."""
     unknown = _unknown_operation(item.stem, item.operation)
     if unknown is not None:
         return [Problem(
@@ -164,26 +175,66 @@ def _stale(item: RecordingFile, loaded: Loaded) -> list[Problem]:
             "botocore {} has no operation {} in {}{}".format(
                 botocore.__version__, item.operation, unknown.service,
                 ": " + unknown.problems[0] if unknown.problems else "."),
-            "Rename the file if the operation is misspelt, or delete it and record the test again.")]
+            "Rename the file if the operation is misspelt, or delete it and record the test again.")] if stale else []
     _prefix, _service, resolved = split_stem(item.stem, item.operation)
     if resolved is None:
         return []  # a service botocore doesn't know: there is no model to check against
     first: tuple[Resolved, list[str]] | None = None
+    fitting: tuple[Resolved, list[str]] | None = None
     for candidate in sharing(resolved, _service):
-        found = misfits(candidate, loaded)
-        if not found:
-            return []
+        found = findings(candidate, loaded)
         if first is None:
             first = (candidate, found)
+        if not _misfit(found):
+            fitting = (candidate, found)
+            break
     assert first is not None
-    candidate, found = first
-    return [Problem(
-        "stale", item.path,
-        "doesn't fit botocore {}'s model of {} {}: {}.".format(
-            botocore.__version__, candidate.service, candidate.operation,
-            "; ".join(p.rstrip(".") for p in found)),
-        "Record the test again, or remove what the model lacks by hand if the test "
-        "doesn't need it.")]
+    problems = []
+    if stale and fitting is None:
+        candidate, found = first
+        problems.append(Problem(
+            "stale", item.path,
+            "doesn't fit botocore {}'s model of {} {}: {}.".format(
+                botocore.__version__, candidate.service, candidate.operation,
+                "; ".join(p.rstrip(".") for p in _misfit(found))),
+            "Record the test again, or remove what the model lacks by hand if the test "
+            "doesn't need it."))
+    if required:
+        candidate, found = fitting or first
+        missing = _missing(found, candidate.operation)
+        if missing:
+            problems.append(_required_problem(item, candidate, missing))
+    return problems
+
+
+def _missing(found: Sequence[str], operation: str) -> dict[str, int]:
+    """The required members the findings say are missing, by path with
+    indexes as ``[*]``, each with the number of places that lack it."""
+    counts: dict[str, int] = {}
+    for problem in found:
+        match = _MISSING.match(problem)
+        if match is None:
+            continue
+        where = match.group("where")
+        path = match.group("name") if where == f"{operation}'s response" else f"{where}.{match.group('name')}"
+        path = re.sub(r"\[\d+\]", "[*]", path)
+        counts[path] = counts.get(path, 0) + 1
+    return counts
+
+
+def _required_problem(item: RecordingFile, resolved: Resolved, missing: dict[str, int]) -> Problem:
+    named = ["{}{}".format(path, f" ({count} places)" if count > 1 else "")
+             for path, count in list(missing.items())[:_SHOWN]]
+    if len(missing) > _SHOWN:
+        named.append(f"and {len(missing) - _SHOWN} more")
+    return Problem(
+        "required", item.path,
+        "lacks {} that botocore {}'s model of {} {} requires: {}.".format(
+            "a member" if len(missing) == 1 else f"{len(missing)} members", botocore.__version__,
+            resolved.service, resolved.operation, "; ".join(named)),
+        "Record the test again, so that the file holds what the service sends now. If the service "
+        "does leave the member out (AWS and moto sometimes do), add it by hand where the code reads it, "
+        "or leave this check out with `--skip required`.")
 
 
 def sharing(resolved: Resolved, service: str) -> list[Resolved]:
@@ -200,13 +251,28 @@ def sharing(resolved: Resolved, service: str) -> list[Resolved]:
 
 def misfits(resolved: Resolved, loaded: Loaded) -> list[str]:
     """What botocore's validator finds wrong with the file's response, leniently."""
-    shape = resolved.operation_model.output_shape if loaded.legacy else None
-    _status, data = materialize(loaded, shape)
+    return _misfit(findings(resolved, loaded))
+
+
+def findings(resolved: Resolved, loaded: Loaded) -> list[str]:
+    """Everything botocore's validator finds wrong with the file's response,
+    as :func:`placebo_unittest.validation.validate_response` words it."""
+    output = resolved.operation_model.output_shape
+    _status, data = materialize(loaded, output if loaded.legacy else None)
     try:
         validate_response(resolved, data, loaded.status_code)
     except InvalidResponseError as exc:
-        return [p for p in exc.problems if not p.startswith(_LENIENT)]
+        # The validator checks an event stream apart, so it finds the stream's
+        # member missing from the rest: it is not.
+        stream = getattr(output, "event_stream_name", None)
+        present = f"Missing required key {stream!r} in {resolved.operation}'s response" \
+            if stream and isinstance(data, dict) and stream in data else None
+        return [p for p in exc.problems if p != present]
     return []
+
+
+def _misfit(found: Sequence[str]) -> list[str]:
+    return [p for p in found if not p.startswith(_LENIENT)]
 
 
 def _secrets(item: RecordingFile, loaded: Loaded, redactors: Sequence[Redactor]) -> list[Problem]:

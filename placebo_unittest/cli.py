@@ -1,4 +1,4 @@
-"""``placebo-unittest``: list, check, redact and convert recordings on disk.
+"""``placebo-unittest``: list, check, redact, convert and compare recordings on disk.
 
 The command line over :mod:`placebo_unittest.inventory`; this module only
 parses arguments and prints. Every subcommand takes paths (files or
@@ -13,9 +13,14 @@ there are many files.
     placebo-unittest check tests/          # exit status 1 when anything is wrong
     placebo-unittest redact --dry-run tests/placebo
     placebo-unittest convert tests/placebo
+    placebo-unittest diff --against HEAD tests/placebo   # what changed since the last commit
 
-Exit status: 0 when all is well, 1 when ``check`` found problems or a file
-couldn't be redacted or converted, 2 for a wrong argument.
+``diff`` compares through :mod:`placebo_unittest.drift`, and
+:mod:`placebo_unittest.revisions` for git.
+
+Exit status: 0 when all is well, 1 when ``check`` found problems, a file
+couldn't be redacted or converted, or ``diff`` found differences, 2 for a
+wrong argument.
 
 ``python -m placebo_unittest`` is something else: the test runner (see
 :mod:`placebo_unittest.runner`). This module runs as
@@ -26,14 +31,15 @@ from __future__ import annotations
 import contextlib
 import difflib
 import json
+import os
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
 
 import click
 
-from . import __version__, inventory, models
-from .errors import ConfigurationError
+from . import __version__, drift, inventory, models, revisions
+from .errors import ConfigurationError, PlaceboError
 from .inventory import FileInfo, Outcome, Problem, RecordingDir, RecordingFile
 from .redaction import Redactor
 from .sensitivity import SensitiveMember, Sensitivity, sensitive_members
@@ -123,13 +129,14 @@ _REDACTOR_OPTION = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="placebo-unittest")
 def cli() -> None:
-    """List, check, redact and convert placebo_unittest recordings.
+    """List, check, redact, convert and compare placebo_unittest recordings.
 
     Recordings are the files a Pill writes, one per call,
     [prefix.]<service>.<Operation>_<N>.json (or .pickle), in one directory
     per test. Each subcommand takes files or directories (searched
     recursively; default: the current directory) and --json for
-    machine-readable output.
+    machine-readable output. diff compares two sets of recordings of the
+    same tests, or the working tree's with a git revision's.
 
     To run a test suite in playback or record mode, use
     'python -m placebo_unittest' instead.
@@ -215,7 +222,7 @@ def list_command(paths: tuple[str, ...], as_json: bool) -> None:
 @cli.command("check")
 @_PATHS_ARGUMENT
 @click.option("--skip", "skipped", multiple=True,
-              type=click.Choice(["pickle", "gap", "secret", "personal", "stale"]),
+              type=click.Choice(["pickle", "gap", "secret", "personal", "stale", "required"]),
               help="Leave out one kind of check; repeatable. Unreadable files are always reported.")
 @_REDACTOR_OPTION
 @_JSON_OPTION
@@ -238,6 +245,8 @@ def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_spe
              personal_data
     stale    an operation, a key or a value type that botocore's model of the
              operation no longer has
+    required members the model of the operation requires and the response
+             lacks (one problem per file, each member named once)
 
     Exits with status 1 when anything is found, 0 when all is clean, so CI can
     run it.
@@ -250,6 +259,7 @@ def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_spe
         for item in items:
             problems.extend(inventory.check_file(
                 item, secrets=bool({"secret", "personal"} - set(skipped)), stale="stale" not in skipped,
+                required="required" not in skipped,
                 pickle="pickle" not in skipped, redactors=redactors))
     problems = [p for p in problems if p.kind not in skipped]
     if "gap" not in skipped:
@@ -442,6 +452,76 @@ def convert_command(paths: tuple[str, ...], keep_old: bool, legacy_types: bool, 
                                                    dry_run=dry_run))
     _finish(outcomes, as_json, dry_run, "converted",
             "Nothing to convert: {} already in the current form.")
+
+
+# -- diff ------------------------------------------------------------------------------
+
+class _CantCompare(click.ClickException):
+    """A comparison that can't be made (a recording that can't be read, git
+    failing): exit status 2, as for a wrong argument, since 1 means "they differ"."""
+
+    exit_code = 2
+
+
+@cli.command("diff")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str), metavar="OLD NEW | [PATHS]...")
+@click.option("--against", "revision", metavar="REV",
+              help="Compare the recordings under PATHS (directories; default '.') with those at the git "
+                   "revision REV (a branch, a tag or a commit), instead of comparing OLD with NEW.")
+@click.option("--ignore", "ignored", multiple=True, metavar="PATTERN",
+              help="Leave this out of the comparison besides the defaults; repeatable. A key name at any "
+                   "depth (NextToken) or a path as the report prints it (data.Items[*].Expires, "
+                   "request.Token).")
+@click.option("--no-default-ignores", "no_defaults", is_flag=True,
+              help="Compare everything but the --ignore ones: request ids, dates, ETags, tokens and "
+                   "generated ids included.")
+@_JSON_OPTION
+def diff_command(paths: tuple[str, ...], revision: str | None, ignored: tuple[str, ...], no_defaults: bool,
+                 as_json: bool) -> None:
+    """Show what changed between two sets of recordings of the same tests.
+
+    \b
+    placebo-unittest diff OLD NEW           two directories or trees of them
+    placebo-unittest diff --against REV [PATHS]...
+                                            the working tree against git's REV
+
+    Test directories are paired by their path under OLD and NEW, and their
+    recordings by name ([prefix.]service.Operation_N). For each call in
+    both, the fields of its response (data...) and of its stored request
+    (request...) that were added, removed or changed are listed by path.
+    Values that change on every recording are left out by default: request
+    ids and ResponseMetadata, datetimes, ETags, pagination and idempotency
+    tokens, SQS receipt handles, and strings that differ only in generated
+    ids (UUIDs, i-0123456789abcdef0).
+
+    Exits with status 0 when nothing differs, 1 when something does, 2 for a
+    wrong argument or a recording that can't be read.
+    """
+    try:
+        rules = drift.ignore_rules(ignored, defaults=not no_defaults)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="'--ignore'") from exc
+    try:
+        if revision is not None:
+            report = revisions.diff_against(revision, paths, rules)
+        else:
+            if len(paths) != 2:
+                raise click.UsageError("diff takes two directories, OLD and NEW (or --against REV and "
+                                       f"directories), not {_plural(len(paths), 'path')}.")
+            for path in paths:
+                if not os.path.isdir(path):
+                    raise click.BadParameter(
+                        f"{path} is {'not a directory' if os.path.exists(path) else 'not there'}: OLD and NEW "
+                        "are directories of recordings (a test's, or a tree of them).", param_hint="OLD/NEW")
+            report = drift.compare_trees(paths[0], paths[1], rules)
+    except (PlaceboError, OSError) as exc:
+        raise _CantCompare(str(exc)) from exc
+    if as_json:
+        _emit_json(report.as_dict())
+    else:
+        click.echo(report.render())
+    if report.changed:
+        sys.exit(1)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -26,7 +26,7 @@ from .matching import IgnoreLike, compile_ignore
 from .pill import Pill, attach
 from .redaction import RedactSpec, resolve_redactors
 from .seal import ForeignClients, sealed
-from .session import default_session, new_session, no_waiter_delays
+from .session import default_session, new_async_session, new_session, no_waiter_delays
 
 __all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings", "recover"]
 
@@ -65,7 +65,9 @@ class PlaceboContext:
     :class:`~placebo_unittest.Pill`. While the test records or replays, it
     is sealed (see :mod:`placebo_unittest.seal`): ``foreign_clients`` says
     whether clients the pill doesn't know are adopted (the default),
-    refused, or allowed to reach AWS.
+    refused, or allowed to reach AWS. With ``asynchronous`` the session is
+    an aiobotocore ``AioSession`` (see :func:`~placebo_unittest.session.new_async_session`),
+    and boto3's default session is left alone.
     """
 
     def __init__(
@@ -88,6 +90,7 @@ class PlaceboContext:
         anonymize_accounts: bool | str = False,
         validate: bool = False,
         foreign_clients: str | ForeignClients = ForeignClients.ADOPT,
+        asynchronous: bool = False,
     ):
         settings = read_env()
         self.directory = os.path.abspath(os.fspath(directory))
@@ -108,6 +111,7 @@ class PlaceboContext:
         self.anonymize_accounts = anonymize_accounts
         self.validate = validate
         self.foreign_clients = coerce(ForeignClients, foreign_clients, "foreign_clients")
+        self.asynchronous = asynchronous
         self.mode: Mode | None = None
         self.session: Any = None
         self.pill: Pill | None = None
@@ -123,7 +127,8 @@ class PlaceboContext:
         if mode is Mode.ONCE:
             mode = Mode.PLAYBACK if has_recordings(self.directory) else Mode.RECORD
         self.mode = mode
-        session = new_session(mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
+        make = new_async_session if self.asynchronous else new_session
+        session = make(mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
         data_path = self.directory
         if mode is Mode.RECORD and self.clean_record:
             recover(self.directory)
@@ -142,7 +147,7 @@ class PlaceboContext:
             pill.playback()
         self.session, self.pill = session, pill
         exit_stack = contextlib.ExitStack()
-        if self.patch_default_session:
+        if self.patch_default_session and not self.asynchronous:
             exit_stack.enter_context(default_session(session))
         if mode is Mode.PLAYBACK:
             exit_stack.enter_context(no_waiter_delays())

@@ -11,6 +11,10 @@ Used with arguments, ``@placebo_session(match="verify", ignore_params=[...])``,
 it passes them to the test's :class:`~placebo_unittest.Pill`: ``match``,
 ``ignore_params``, ``redact``, ``anonymize_accounts``, ``validate`` and
 ``legacy_types``, and ``foreign_clients`` to the test's seal.
+
+On an ``async def`` function (or a ``unittest.IsolatedAsyncioTestCase``
+class) the session is an aiobotocore ``AioSession`` instead, which needs
+aiobotocore (``pip install 'placebo_unittest[async]'``).
 """
 from __future__ import annotations
 
@@ -38,13 +42,14 @@ _OPTIONS = ("match", "ignore_params", "redact", "anonymize_accounts", "validate"
             "foreign_clients")
 
 
-def _context(name: str, options: dict[str, Any]) -> PlaceboContext:
+def _context(name: str, options: dict[str, Any], asynchronous: bool = False) -> PlaceboContext:
     return PlaceboContext(
         os.path.join(_base_dir(), name),
         clean_record=False,
         on_exhausted=OnExhausted.CYCLE,
         on_unused=OnUnused.IGNORE,
         label=name,
+        asynchronous=asynchronous,
         **options,
     )
 
@@ -70,21 +75,40 @@ def placebo_session(target: T | None = None, **options: Any) -> Any:
         return _decorate_class(target, options)
     function: Callable[..., Any] = target
 
-    @functools.wraps(function)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
+    def name_for(args: tuple[Any, ...]) -> str:
         if _is_method(function) and args:
-            name = directory_for_test(type(args[0]).__name__, function.__name__)
-        else:
-            name = safe_name(function.__name__)
-        context = _context(name, options)
-        kwargs["session"] = context.start()
-        passed = False
-        try:
-            result = function(*args, **kwargs)
-            passed = True
-            return result
-        finally:
-            context.finish(passed)
+            return directory_for_test(type(args[0]).__name__, function.__name__)
+        return safe_name(function.__name__)
+
+    wrapper: Any
+    if inspect.iscoroutinefunction(function):
+        @functools.wraps(function)
+        async def async_wrapper(*args: Any, **kwargs: Any) -> Any:
+            context = _context(name_for(args), options, asynchronous=True)
+            kwargs["session"] = context.start()
+            passed = False
+            try:
+                result = await function(*args, **kwargs)
+                passed = True
+                return result
+            finally:
+                context.finish(passed)
+
+        wrapper = async_wrapper
+    else:
+        @functools.wraps(function)
+        def sync_wrapper(*args: Any, **kwargs: Any) -> Any:
+            context = _context(name_for(args), options)
+            kwargs["session"] = context.start()
+            passed = False
+            try:
+                result = function(*args, **kwargs)
+                passed = True
+                return result
+            finally:
+                context.finish(passed)
+
+        wrapper = sync_wrapper
 
     # The wrapper supplies ``session`` itself: hide it from signature-reading
     # test runners (pytest would otherwise look for a "session" fixture).
@@ -93,7 +117,7 @@ def placebo_session(target: T | None = None, **options: Any) -> Any:
     except (TypeError, ValueError):
         signature = None
     if signature is not None and "session" in signature.parameters:
-        wrapper.__signature__ = signature.replace(  # type: ignore[attr-defined]
+        wrapper.__signature__ = signature.replace(
             parameters=[p for p in signature.parameters.values() if p.name != "session"])
     return wrapper
 
@@ -103,10 +127,12 @@ def _decorate_class(cls: type, options: dict[str, Any]) -> type:
         raise TypeError("placebo_session decorates functions and unittest.TestCase "
                         f"classes, not {cls!r}")
     original_setup = cls.setUp
+    asynchronous = issubclass(cls, unittest.IsolatedAsyncioTestCase)
 
     @functools.wraps(original_setup)
     def setUp(self: unittest.TestCase) -> None:
-        context = _context(directory_for_test(type(self).__name__, self._testMethodName), options)
+        context = _context(directory_for_test(type(self).__name__, self._testMethodName), options,
+                           asynchronous)
         self.session = context.start()  # type: ignore[attr-defined]
         self.pill = context.pill  # type: ignore[attr-defined]
         self.addCleanup(context.finish, True)

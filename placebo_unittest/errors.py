@@ -198,3 +198,20 @@ class InvalidLimitError(ConfigurationError):
 
 
 __all__ += ["RecordingIsDirectoryError", "RecordingTooLargeError", "InvalidLimitError"]
+
+
+class AsyncSupportMissingError(PlaceboError, ImportError):
+    """Async clients were asked for, and a package they need isn't installed.
+
+    ``package`` is the missing package, ``install`` the command that adds it
+    (for aiobotocore, the ``async`` extra of placebo_unittest)."""
+
+    def __init__(self, package: str = "aiobotocore", install: str = "pip install 'placebo_unittest[async]'",
+                 what: str = "Recording and replaying async clients"):
+        self.package = package
+        self.install = install
+        super().__init__(f"{what} needs {package}, which is not installed. Install it with: {install}",
+                         name=package)
+
+
+__all__ += ["AsyncSupportMissingError"]

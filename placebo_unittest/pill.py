@@ -21,6 +21,7 @@ import itertools
 import logging
 import os
 import re
+import sys
 import threading
 import weakref
 from typing import Any
@@ -285,7 +286,9 @@ class Pill:
 
     # -- wiring ----------------------------------------------------------
     def attach(self, session: Any, data_path: str) -> None:
-        """Watch ``session`` (a ``boto3.Session``) and keep recordings in ``data_path``.
+        """Watch ``session`` and keep recordings in ``data_path``. ``session`` is a
+        ``boto3.Session``, a ``botocore.session.Session``, an aiobotocore
+        ``AioSession`` or an aioboto3 ``Session``.
 
         Every client the session creates from now on, and the clients behind
         its resources, are recorded or replayed. A client made before this call
@@ -304,7 +307,9 @@ class Pill:
                     owner.add_client(client)
 
         self._mixin = PlaceboClientMixin
-        session.events.register(
+        # boto3's and aioboto3's sessions hold the emitter as .events; botocore's
+        # and aiobotocore's sessions take registrations themselves.
+        getattr(session, "events", session).register(
             "creating-client-class", self._creating_client_class,
             unique_id=f"placebo_unittest-client-{self._id}",
         )
@@ -314,13 +319,16 @@ class Pill:
         base_classes.insert(0, self._mixin)
 
     def add_client(self, client: Any) -> None:
-        """Bring ``client`` (a botocore client) under this pill; harmless if it already is."""
+        """Bring ``client`` (a botocore or aiobotocore client) under this pill;
+        harmless if it already is."""
         events = client.meta.events
-        for event, method, how in _WIRING:
-            getattr(events, how)(
-                event, getattr(self, method),
-                unique_id=f"placebo_unittest-{self._id}-{event}",
-            )
+        handlers = [(event, getattr(self, method), how) for event, method, how in _WIRING]
+        if sys.modules.get("aiobotocore.client") is not None:  # an async client: the async shell's handlers
+            from .aio import wiring
+
+            handlers = wiring(self, client, handlers)
+        for event, handler, how in handlers:
+            getattr(events, how)(event, handler, unique_id=f"placebo_unittest-{self._id}-{event}")
         if client not in self._known:
             self._known.add(client)
             self.clients.append(client)

@@ -24,6 +24,22 @@ Fixtures, made fresh for each test:
     The test's :class:`~placebo_unittest.PlaceboContext` (its ``mode`` is the
     mode the test runs in, ``once`` resolved to ``record`` or ``playback``).
 
+For async tests (under pytest-asyncio or anyio; the fixtures themselves are
+plain ones, so either plugin runs them), with aiobotocore installed:
+
+``placebo_aio_session``
+    An aiobotocore ``AioSession`` with a :class:`~placebo_unittest.Pill`
+    attached. boto3's default session is left alone.
+``placebo_aio_pill``
+    That session's :class:`~placebo_unittest.Pill`.
+``placebo_aio_client``
+    A factory of clients of ``placebo_aio_session``, each an async context
+    manager: ``async with placebo_aio_client("s3") as s3: ...``.
+``placebo_aio_context``
+    The test's :class:`~placebo_unittest.PlaceboContext`, as
+    ``placebo_context`` but for the aiobotocore session. A test uses one of
+    the two families of fixtures, not both.
+
 A test's recordings live in ``<folder of its file>/placebo/<module>.<test>``
 (``$PLACEBO_DIR`` replaces ``<folder of its file>/placebo``), where ``<test>``
 is the test's name as pytest shows it, class and parameters included:
@@ -77,6 +93,10 @@ __all__ = [
     "placebo_session",
     "placebo_pill",
     "placebo_client",
+    "placebo_aio_context",
+    "placebo_aio_session",
+    "placebo_aio_pill",
+    "placebo_aio_client",
 ]
 
 #: The keywords ``@pytest.mark.placebo(...)`` takes (each may also be spelt
@@ -287,7 +307,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     for item in items:
         if (isinstance(item, pytest.Function) and not _is_unittest_item(item)
                 and item.get_closest_marker("placebo") is not None
-                and "placebo_context" not in item.fixturenames):
+                and not _CONTEXTS & set(item.fixturenames)):
             item.fixturenames.append("placebo_context")
 
 
@@ -354,7 +374,11 @@ def directory_for_item(item: pytest.Item) -> str:
     return os.path.join(base, directory_for_test(module, test))
 
 
-def _context_for(item: pytest.Item) -> tuple[PlaceboContext, dict[str, Any]]:
+#: The fixtures of a test's context: the boto3 one and the aiobotocore one.
+_CONTEXTS = frozenset({"placebo_context", "placebo_aio_context"})
+
+
+def _context_for(item: pytest.Item, asynchronous: bool = False) -> tuple[PlaceboContext, dict[str, Any]]:
     settings = dict(_DEFAULTS)
     settings.update(marker_settings(item))
     services = settings.pop("services", "*")
@@ -366,6 +390,7 @@ def _context_for(item: pytest.Item) -> tuple[PlaceboContext, dict[str, Any]]:
         mode if mode is not None else _requested_mode(item.config),
         label=item.nodeid,
         match=coerce(Match, match, "match"),
+        asynchronous=asynchronous,
         **settings,
     )
     return context, {"services": services, "operations": operations}
@@ -379,9 +404,17 @@ def placebo_context(request: pytest.FixtureRequest) -> Iterator[PlaceboContext]:
     At teardown it is finished: recordings are swapped in (or a failed attempt
     kept aside), and a test that passed without replaying every recording
     fails with the list of them."""
+    yield from _run_context(request, asynchronous=False)
+
+
+def _run_context(request: pytest.FixtureRequest, asynchronous: bool) -> Iterator[PlaceboContext]:
+    """Start the test's context, yield it, and finish it (see :func:`placebo_context`)."""
     item = request.node
+    if set(request.fixturenames) >= _CONTEXTS:
+        pytest.fail(f"{item.nodeid}: a test records or replays through one session: use the "
+                    "placebo_* fixtures or the placebo_aio_* ones, not both", pytrace=False)
     try:
-        context, recording = _context_for(item)
+        context, recording = _context_for(item, asynchronous)
     except (PlaceboError, ValueError, TypeError) as exc:  # the marker's settings
         pytest.fail(f"{item.nodeid}: {exc}", pytrace=False)
     context.start()
@@ -419,5 +452,36 @@ def placebo_client(placebo_session: Any) -> Callable[..., Any]:
 
     def make(service_name: str, **kwargs: Any) -> Any:
         return placebo_session.client(service_name, **kwargs)
+
+    return make
+
+
+# -- fixtures for async tests ----------------------------------------------------------
+@pytest.fixture
+def placebo_aio_context(request: pytest.FixtureRequest) -> Iterator[PlaceboContext]:
+    """As :func:`placebo_context`, for the aiobotocore session of an async test."""
+    yield from _run_context(request, asynchronous=True)
+
+
+@pytest.fixture
+def placebo_aio_session(placebo_aio_context: PlaceboContext) -> Any:
+    """An aiobotocore ``AioSession`` whose calls this test records or replays."""
+    return placebo_aio_context.session
+
+
+@pytest.fixture
+def placebo_aio_pill(placebo_aio_context: PlaceboContext) -> Pill:
+    """The :class:`~placebo_unittest.Pill` attached to ``placebo_aio_session``."""
+    assert placebo_aio_context.pill is not None
+    return placebo_aio_context.pill
+
+
+@pytest.fixture
+def placebo_aio_client(placebo_aio_session: Any) -> Callable[..., Any]:
+    """A factory of clients of ``placebo_aio_session``, each to be entered:
+    ``async with placebo_aio_client("s3") as s3: ...``."""
+
+    def make(service_name: str, **kwargs: Any) -> Any:
+        return placebo_aio_session.create_client(service_name, **kwargs)
 
     return make

@@ -28,10 +28,12 @@ made later are collected as usual; ``PLACEBO_GC_FREEZE=0`` turns this off.
 """
 from __future__ import annotations
 
+import asyncio as _asyncio
 import contextlib
 import copy
 import gc
 import os
+import sys
 import threading
 import time as _time
 import types
@@ -46,9 +48,11 @@ from botocore import handlers
 from botocore.hooks import EventAliaser, HierarchicalEmitter
 
 from .config import Mode, read_env
+from .errors import AsyncSupportMissingError
 from .models import loader
 
-__all__ = ["FAKE_CREDENTIALS", "new_session", "botocore_session", "default_session", "no_waiter_delays"]
+__all__ = ["FAKE_CREDENTIALS", "new_session", "new_async_session", "botocore_session", "default_session",
+           "no_waiter_delays"]
 
 #: Used in playback, so no credential lookup (files, environment, instance
 #: metadata) ever happens. They are never sent anywhere.
@@ -66,17 +70,19 @@ _HERMETIC_VARIABLES = {
 
 
 _builtin_lock = threading.Lock()
-_builtin_handlers: HierarchicalEmitter | None = None
+_builtin_handlers: dict[type[HierarchicalEmitter], HierarchicalEmitter] = {}
 
 
-def _builtin_events() -> HierarchicalEmitter:
-    """A new copy of an emitter holding botocore's built-in handlers, registered
-    once per process exactly as a botocore Session registers them."""
-    global _builtin_handlers
+def _builtin_events(kind: type[HierarchicalEmitter] = HierarchicalEmitter) -> HierarchicalEmitter:
+    """A new copy of an emitter of class ``kind`` holding botocore's built-in
+    handlers, registered once per process and class exactly as a botocore
+    Session registers them (aiobotocore's emitter swaps in its own async
+    versions of some as they are registered)."""
     with _builtin_lock:
-        if _builtin_handlers is None:
-            emitter = HierarchicalEmitter()
-            events = EventAliaser(emitter)
+        prepared = _builtin_handlers.get(kind)
+        if prepared is None:
+            prepared = kind()
+            events = EventAliaser(prepared)
             for spec in handlers.BUILTIN_HANDLERS:
                 if len(spec) == 2:
                     events.register(*spec)
@@ -84,8 +90,8 @@ def _builtin_events() -> HierarchicalEmitter:
                     events.register_first(spec[0], spec[1])
                 elif spec[2] is handlers.REGISTER_LAST:
                     events.register_last(spec[0], spec[1])
-            _builtin_handlers = emitter
-        return copy.copy(_builtin_handlers)
+            _builtin_handlers[kind] = prepared
+        return copy.copy(prepared)
 
 
 _methods_lock = threading.Lock()
@@ -163,6 +169,34 @@ def new_session(mode: Mode, region: str, profile: str | None = None) -> boto3.Se
     return boto3.Session(botocore_session=botocore_session(), region_name=region, profile_name=profile)
 
 
+def new_async_session(mode: Mode, region: str, profile: str | None = None) -> Any:
+    """An aiobotocore ``AioSession`` for one async test, made as
+    :func:`new_session` makes a boto3 one: in playback with the same fake
+    credentials and no profile or config files, in record and live modes
+    finding credentials the usual way, from ``profile`` if given. It reads
+    service models through the shared loader, and starts from a copy of the
+    built-in handlers (see the module's docstring).
+
+    Raises :class:`~placebo_unittest.errors.AsyncSupportMissingError` when
+    aiobotocore is not installed."""
+    try:
+        from aiobotocore.hooks import AioHierarchicalEmitter
+        from aiobotocore.session import AioSession
+    except ImportError as exc:
+        raise AsyncSupportMissingError() from exc
+    _freeze_shared()
+    _share_client_methods()
+    events = _builtin_events(AioHierarchicalEmitter)
+    if mode is Mode.PLAYBACK:
+        session = AioSession(session_vars=_HERMETIC_VARIABLES, event_hooks=events, include_builtin_handlers=False)
+        session.set_credentials(FAKE_CREDENTIALS["aws_access_key_id"], FAKE_CREDENTIALS["aws_secret_access_key"])
+    else:
+        session = AioSession(event_hooks=events, include_builtin_handlers=False, profile=profile)
+    session.register_component("data_loader", loader())
+    session.set_config_variable("region", region)
+    return session
+
+
 _default_lock = threading.Lock()
 
 
@@ -191,19 +225,38 @@ class _NoSleepTime(types.ModuleType):
         return None
 
 
+class _NoSleepAsyncio(types.ModuleType):
+    """aiobotocore.waiter's view of the asyncio module while delays are skipped."""
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(_asyncio, name)
+
+    @staticmethod
+    async def sleep(delay: float, result: Any = None) -> Any:
+        return result
+
+
+async def _no_sleep(waiter: Any, seconds: float) -> None:
+    return None
+
+
 _waiter_lock = threading.Lock()
 _waiter_depth = 0
+#: aiobotocore.waiter's attributes replaced while delays are skipped: (owner, name) -> original.
+_async_waits: dict[tuple[Any, str], Any] = {}
 
 
 @contextlib.contextmanager
 def no_waiter_delays() -> Iterator[None]:
-    """botocore waiters poll without sleeping for the duration (playback only:
-    the answers are already recorded, so waiting would only slow tests down)."""
+    """botocore's and aiobotocore's waiters poll without sleeping for the
+    duration (playback only: the answers are already recorded, so waiting
+    would only slow tests down)."""
     global _waiter_depth
     with _waiter_lock:
         if _waiter_depth == 0:
             botocore.waiter.time = _NoSleepTime("time")
         _waiter_depth += 1
+        _skip_async_waits()
     try:
         yield
     finally:
@@ -211,3 +264,32 @@ def no_waiter_delays() -> Iterator[None]:
             _waiter_depth -= 1
             if _waiter_depth == 0:
                 botocore.waiter.time = _time
+                for (owner, name), original in _async_waits.items():
+                    setattr(owner, name, original)
+                _async_waits.clear()
+
+
+def cover_async_waiters() -> None:
+    """Skip aiobotocore's waiter delays too if delays are being skipped now
+    and aiobotocore was loaded after they began (the async shell calls this
+    as it wires its first client)."""
+    with _waiter_lock:
+        if _waiter_depth:
+            _skip_async_waits()
+
+
+def _skip_async_waits() -> None:
+    """Replace how aiobotocore's waiters sleep (the module's ``asyncio``, and
+    any ``_sleep`` method of its waiter classes), if it is loaded. Called
+    with ``_waiter_lock`` held."""
+    module = sys.modules.get("aiobotocore.waiter")
+    if module is None or _async_waits:
+        return
+    if isinstance(getattr(module, "asyncio", None), types.ModuleType):
+        _async_waits[(module, "asyncio")] = module.asyncio
+    for value in list(vars(module).values()):
+        if (isinstance(value, type) and value.__module__ == module.__name__ and "_sleep" in vars(value)
+                and issubclass(value, botocore.waiter.Waiter)):
+            _async_waits[(value, "_sleep")] = vars(value)["_sleep"]
+    for owner, name in _async_waits:
+        setattr(owner, name, _NoSleepAsyncio("asyncio") if name == "asyncio" else _no_sleep)

@@ -4,6 +4,9 @@ Each test gets a boto3 Session with a Pill attached, recording into or
 replaying from ``<placebo_dir>/<ClassName>.<test_method_name>``; while the test
 runs, that session is also boto3's default session, so ``boto3.client()`` in
 the code under test is covered too. Everything is undone with ``addCleanup``.
+
+AsyncPlaceboTestCase does the same for async tests
+(``unittest.IsolatedAsyncioTestCase``) with an aiobotocore session.
 """
 from __future__ import annotations
 
@@ -18,14 +21,14 @@ from typing import Any
 
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
 from .context import PlaceboContext
-from .errors import ConfigurationError
+from .errors import AsyncSupportMissingError, ConfigurationError
 from .matching import compile_ignore
 from .pill import Pill
 from .redaction import Defaults, resolve_redactors
 from .seal import ForeignClients
 from .testnames import directory_for_test, safe_name, subtest_label
 
-__all__ = ["PlaceboMixin", "PlaceboTestCase"]
+__all__ = ["PlaceboMixin", "PlaceboTestCase", "AsyncPlaceboTestCase"]
 
 _NOT_GIVEN: Any = object()
 
@@ -94,6 +97,8 @@ class PlaceboMixin:
     placebo_anonymize_accounts: bool | str = False
     placebo_validate: bool = True
     placebo_foreign_clients: str = "adopt"
+    #: True where ``self.session`` is an aiobotocore session (AsyncPlaceboTestCase).
+    placebo_async: bool = False
 
     session: Any
     pill: Pill
@@ -151,6 +156,7 @@ class PlaceboMixin:
             anonymize_accounts=cls.placebo_anonymize_accounts,
             validate=cls.placebo_validate,
             foreign_clients=coerce(ForeignClients, cls.placebo_foreign_clients, "placebo_foreign_clients"),
+            asynchronous=cls.placebo_async,
         )
         self.session = context.start()
         self.pill = context.pill  # type: ignore[assignment]
@@ -302,3 +308,42 @@ class PlaceboTestCase(PlaceboMixin, unittest.TestCase):
     plain ``boto3.client(...)``) in the test. See :class:`PlaceboMixin` for the
     class attributes that configure it.
     """
+
+
+class AsyncPlaceboTestCase(PlaceboMixin, unittest.IsolatedAsyncioTestCase):
+    """A ``unittest.IsolatedAsyncioTestCase`` whose aiobotocore calls are
+    recorded and replayed, with the same files, settings and strictness as
+    :class:`PlaceboTestCase` (see :class:`PlaceboMixin`).
+
+    ``self.session`` is an aiobotocore ``AioSession`` with ``self.pill``
+    attached; ``await self.client("s3")`` is one of its clients, open until the
+    test ends, and ``await self.resource("s3")`` an aioboto3 resource. Clients
+    that the code under test makes itself (aiobotocore's ``get_session()``,
+    aioboto3's ``Session()``, s3fs) are sealed in as for
+    :class:`PlaceboTestCase`. boto3's default session is left alone.
+
+    Needs aiobotocore (``pip install 'placebo_unittest[async]'``): without it
+    each test fails with :class:`~placebo_unittest.errors.AsyncSupportMissingError`.
+    """
+
+    placebo_async = True
+
+    async def client(self, service_name: str, **kwargs: Any) -> Any:
+        """A client of ``self.session`` (``create_client(service_name, **kwargs)``),
+        entered, and closed when the test ends."""
+        return await self._enter(self.session.create_client(service_name, **kwargs))
+
+    async def resource(self, service_name: str, **kwargs: Any) -> Any:
+        """An aioboto3 resource over ``self.session``, entered, and closed
+        when the test ends. Needs aioboto3."""
+        try:
+            import aioboto3
+        except ImportError as exc:
+            raise AsyncSupportMissingError("aioboto3", "pip install aioboto3",
+                                           "AsyncPlaceboTestCase.resource()") from exc
+        return await self._enter(aioboto3.Session(botocore_session=self.session).resource(service_name, **kwargs))
+
+    async def _enter(self, manager: Any) -> Any:
+        entered = await manager.__aenter__()
+        self.addAsyncCleanup(manager.__aexit__, None, None, None)
+        return entered

@@ -733,6 +733,182 @@ def test_a_recorded_file_edited_with_a_field_the_model_lacks_is_stale(tmp_path, 
     assert "Unknown key 'Organization'" in line and line.endswith("[stale]")
 
 
+# -- check: members the model requires ---------------------------------------------------------
+
+def test_check_reports_members_the_model_requires_once_per_file(tmp_path):
+    import botocore
+
+    directory = tmp_path / "placebo" / "UserTest.test_list"
+    users = write(directory, "iam.ListUsers_1.json", {"Users": [{"UserName": "a"}, {"UserName": "b"}]})
+    write(directory, "iam.GetUser_1.json", {"User": {
+        "Path": "/", "UserName": "a", "UserId": "AIDAEXAMPLE", "Arn": f"arn:aws:iam::{ACCOUNT}:user/a",
+        "CreateDate": dt.datetime(2024, 1, 1, tzinfo=dt.timezone.utc)}})
+    done = run(tmp_path, "check", "placebo")
+    assert done.returncode == 1, done.stdout + done.stderr
+    (line, summary) = done.stdout.splitlines()
+    assert line.startswith(os.path.relpath(users, str(tmp_path)) + ": lacks 4 members that botocore "
+                           f"{botocore.__version__}'s model of iam ListUsers requires: ")
+    for member in ("Users[*].Path (2 places)", "Users[*].UserId (2 places)", "Users[*].Arn (2 places)",
+                   "Users[*].CreateDate (2 places)"):
+        assert member in line
+    assert "Record the test again" in line and "--skip required" in line and line.endswith("[required]")
+    assert summary == "Checked 2 recordings in 1 directory: 1 problem in 1 file."
+
+    status, report = run_json(tmp_path, "check", "placebo")
+    (problem,) = report["problems"]
+    assert status == 1 and problem["kind"] == "required" and problem["path"] == os.path.relpath(users, str(tmp_path))
+    status, report = run_json(tmp_path, "check", "placebo", "--skip", "required")
+    assert status == 0 and report["problems"] == []
+    assert "required" in run(tmp_path, "check", "--help").stdout
+
+
+def test_a_required_member_missing_at_the_top_is_named_alone_and_beside_stale_keys(tmp_path):
+    directory = tmp_path / "placebo"
+    path = write(directory, "iam.ListUsers_1.json", {"Formerly": "a key botocore never had"})
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 1
+    assert [p["kind"] for p in report["problems"]] == ["stale", "required"]
+    required = report["problems"][1]
+    assert required["path"] == os.path.relpath(path, str(tmp_path))
+    assert "lacks a member that botocore" in required["message"]
+    assert required["message"].endswith("iam ListUsers requires: Users.")
+
+
+# -- diff ------------------------------------------------------------------------------------
+
+def diff_trees(root):
+    """An old and a new tree: one test changed, one the same, one removed, one added."""
+    old, new = root / "old", root / "new"
+    for side, state, request_id in ((old, "pending", "aaaa"), (new, "running", "bbbb")):
+        write(side / "EC2Test.test_start", "ec2.DescribeInstances_1.json",
+              {"Reservations": [{"Instances": [{"InstanceId": "i-0123456789abcdef0", "State": {"Name": state}}]}],
+               "ResponseMetadata": {"RequestId": request_id, "HTTPStatusCode": 200}},
+              request={"InstanceIds": ["i-0123456789abcdef0"], "ClientToken": request_id})
+        write(side / "QueueTest.test_same", "sqs.ListQueues_1.json", {"QueueUrls": []})
+    write(old / "Gone.test_old", "sts.GetCallerIdentity_1.json", {"Account": ACCOUNT})
+    write(new / "New.test_new", "sts.GetCallerIdentity_1.json", {"Account": ACCOUNT})
+    return old, new
+
+
+def test_diff_is_a_subcommand_with_its_own_help(tmp_path):
+    assert "diff" in run(tmp_path, "--help").stdout
+    done = run(tmp_path, "diff", "--help", module=True)
+    assert done.returncode == 0, done.stderr
+    for flag in ("--against REV", "--ignore PATTERN", "--no-default-ignores", "--json"):
+        assert flag in done.stdout
+
+
+def test_diff_of_two_trees_prints_the_report_and_exits_1(tmp_path):
+    diff_trees(tmp_path)
+    done = run(tmp_path, "diff", "old", "new")
+    assert done.returncode == 1, done.stderr
+    assert done.stdout.splitlines() == [
+        "Comparing old with new",
+        "changed  EC2Test.test_start  (1 of 1 call differs)",
+        "  changed  ec2.DescribeInstances_1.json",
+        "      data.Reservations[0].Instances[0].State.Name: 'pending' -> 'running'",
+        "removed  Gone.test_old  (1 call)",
+        "added    New.test_new  (1 call)",
+        "Drift in 3 of 4 tests (1 changed, 1 added, 1 removed): calls 1 changed, 1 added, 1 removed; "
+        "fields 1 changed; 2 volatile values ignored.",
+        "Changed most:",
+        "  ec2.DescribeInstances data.Reservations[*].Instances[*].State.Name  (1 call)",
+    ]
+    status, report = run_json(tmp_path, "diff", "old", "new")
+    assert status == 1 and report["version"] == 1 and report["changed"] is True
+    assert report["totals"]["tests_changed"] == 1 and report["totals"]["ignored"] == 2
+    (changed, removed, added) = report["tests"]
+    assert (changed["name"], changed["old"], changed["new"]) == \
+        ("EC2Test.test_start", os.path.join("old", "EC2Test.test_start"), os.path.join("new", "EC2Test.test_start"))
+    assert changed["calls"][0]["changes"] == [{"path": "data.Reservations[0].Instances[0].State.Name",
+                                               "change": "changed", "old": "pending", "new": "running"}]
+    assert (removed["status"], added["status"]) == ("removed", "added")
+
+
+def test_diff_ignores_what_it_is_told_to_and_exits_0_when_nothing_else_differs(tmp_path):
+    old, new = diff_trees(tmp_path)
+    test = "EC2Test.test_start"
+    done = run(tmp_path, "diff", str(old / test), str(new / test), "--ignore", "Name")
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines() == [f"Comparing {old / test} with {new / test}",
+                                        "No drift: 1 test and 1 call the same; 3 volatile values ignored."]
+    status, report = run_json(tmp_path, "diff", str(old / test), str(new / test), "--no-default-ignores")
+    assert status == 1
+    assert [c["path"] for c in report["tests"][0]["calls"][0]["changes"]] == [
+        "data.Reservations[0].Instances[0].State.Name", "data.ResponseMetadata.RequestId", "request.ClientToken"]
+    assert report["ignore"] == {"entries": [], "datetimes": False, "generated_ids": False}
+
+
+@pytest.mark.parametrize(("args", "said"), [
+    (["old"], "diff takes two directories, OLD and NEW"),
+    (["old", "new", "third"], "not 3 paths"),
+    (["old", "missing"], "missing is not there"),
+    (["old", "old/Gone.test_old/sts.GetCallerIdentity_1.json"], "is not a directory"),
+    (["old", "new", "--ignore", "Tags["], "Invalid value for '--ignore'"),
+    (["old", "new/EC2Test.test_start"], "can't be paired"),
+])
+def test_diff_usage_errors_exit_2(tmp_path, args, said):
+    diff_trees(tmp_path)
+    done = run(tmp_path, "diff", *args)
+    assert done.returncode == 2 and said in done.stderr, done.stderr
+    assert done.stdout == ""
+
+
+def test_diff_of_a_corrupt_recording_names_it_and_exits_2(tmp_path):
+    _old, new = diff_trees(tmp_path)
+    (new / "QueueTest.test_same" / "sqs.ListQueues_1.json").write_text('{"status_code": 200, "data": {')
+    done = run(tmp_path, "diff", "old", "new")
+    assert done.returncode == 2, done.stdout
+    assert os.path.join("new", "QueueTest.test_same", "sqs.ListQueues_1.json") in done.stderr
+    assert "record the test again" in done.stderr
+
+
+GIT_ENV = {"GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1", "GIT_AUTHOR_NAME": "t",
+           "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}
+
+
+def git(cwd, *args):
+    return subprocess.run(["git", *args], cwd=str(cwd), check=True, capture_output=True, text=True,
+                          env={**os.environ, **GIT_ENV})
+
+
+def test_diff_against_a_git_revision(tmp_path):
+    old, new = diff_trees(tmp_path)
+    project = tmp_path / "project"
+    shutil.copytree(str(old), str(project / "tests" / "placebo"))
+    git(project, "init", "-q")
+    git(project, "add", ".")
+    git(project, "commit", "-q", "-m", "first recordings")
+    commit = git(project, "rev-parse", "HEAD").stdout.strip()
+    environ = {**GIT_ENV, "GIT_CEILING_DIRECTORIES": str(tmp_path)}
+    done = run(tmp_path, "diff", "--against", "HEAD", cwd=project, environ=environ)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.splitlines()[-1] == "No drift: 3 tests and 3 calls the same."
+
+    shutil.rmtree(str(project / "tests" / "placebo"))
+    shutil.copytree(str(new), str(project / "tests" / "placebo"))
+    done = run(tmp_path, "diff", "--against", "HEAD", "tests/placebo", cwd=project, environ=environ)
+    assert done.returncode == 1, done.stderr
+    lines = done.stdout.splitlines()
+    assert lines[0] == f"Comparing HEAD ({commit[:12]}) with the working tree"
+    assert lines[1] == "changed  tests/placebo/EC2Test.test_start  (1 of 1 call differs)"
+    assert "removed  tests/placebo/Gone.test_old  (1 call)" in lines
+    status, report = run_json(tmp_path, "diff", "--against", commit[:10], cwd=project / "tests", environ=environ)
+    assert status == 1 and report["old"] == commit[:10] and report["new"] == "the working tree"
+    assert [(t["name"], t["status"], t["old"]) for t in report["tests"]] == [
+        ("placebo/EC2Test.test_start", "changed", f"{commit[:10]}:tests/placebo/EC2Test.test_start"),
+        ("placebo/Gone.test_old", "removed", f"{commit[:10]}:tests/placebo/Gone.test_old"),
+        ("placebo/New.test_new", "added", None)]
+
+    unknown = run(tmp_path, "diff", "--against", "nope", cwd=project, environ=environ)
+    assert unknown.returncode == 2 and "git knows no commit 'nope'" in unknown.stderr
+    elsewhere = tmp_path / "elsewhere"
+    shutil.copytree(str(new), str(elsewhere))
+    outside = run(tmp_path, "diff", "--against", "HEAD", cwd=elsewhere, environ=environ)
+    assert outside.returncode == 2 and "is not in a git repository" in outside.stderr
+    assert "placebo-unittest diff OLD NEW" in outside.stderr
+
+
 # -- sensitive ------------------------------------------------------------------------------
 
 def test_sensitive_lists_each_member_with_its_class(tmp_path):

@@ -43,6 +43,7 @@ INI = """\
 addopts = -p no:cacheprovider --strict-markers
 filterwarnings =
     error
+    ignore:The configuration option "asyncio_default_fixture_loop_scope" is unset:pytest.PytestDeprecationWarning
     ignore::DeprecationWarning:botocore.*
     ignore::DeprecationWarning:moto.*
     ignore::DeprecationWarning:werkzeug.*
@@ -321,11 +322,12 @@ def test_the_option_is_put_back_after_the_run(pytester, monkeypatch):
     monkeypatch.setenv("PLACEBO_MODE", "playback")
     pytester.makepyfile(test_env="import os\n\ndef test_env():\n"
                                  "    assert os.environ['PLACEBO_MODE'] == 'live'\n")
-    result = pytester.runpytest_inprocess("--placebo-mode=live", "-p", "no:cacheprovider")
+    options = ("--placebo-mode=live", "-p", "no:cacheprovider", "-p", "no:asyncio")  # no ini: no loop scope
+    result = pytester.runpytest_inprocess(*options)
     result.assert_outcomes(passed=1)
     assert os.environ["PLACEBO_MODE"] == "playback"
     monkeypatch.delenv("PLACEBO_MODE")
-    pytester.runpytest_inprocess("--placebo-mode=live", "-p", "no:cacheprovider").assert_outcomes(passed=1)
+    pytester.runpytest_inprocess(*options).assert_outcomes(passed=1)
     assert "PLACEBO_MODE" not in os.environ
 
 

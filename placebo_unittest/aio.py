@@ -1,0 +1,169 @@
+"""The async shell: aiobotocore clients, recorded and replayed with the same files.
+
+An aiobotocore client fires the events a botocore client fires, and its
+emitter awaits a handler that returns a coroutine. So a
+:class:`~placebo_unittest.Pill` watches an aiobotocore client (or an
+aioboto3 one, which is the same thing) with the handlers of pill.py's
+``_WIRING``, and through them the same :class:`~placebo_unittest.core.CallCore`:
+the same numbering, matching, redaction, strictness and spy API. Only two
+handlers are replaced, by the ones in :data:`_ASYNC` below, and only for
+what an async client returns differently, its streaming bodies:
+
+- replaying, a response built with botocore's ``StreamingBody`` gets
+  aiobotocore's ``StreamingBody`` instead, over the same bytes, so the
+  caller awaits ``read()`` as it would on a live one;
+- recording, the live body is read (``await body.read()``) before the sync
+  handler stores the response, and the caller gets an equivalent fresh body.
+
+Everything else (choosing the recording, checking the request, building the
+response, writing it) is the sync handlers' work, which they hand to the core.
+Importing this module without aiobotocore raises
+:class:`~placebo_unittest.errors.AsyncSupportMissingError`.
+"""
+from __future__ import annotations
+
+import inspect
+import io
+import weakref
+from typing import Any
+
+from botocore.response import StreamingBody as SyncStreamingBody
+
+from .config import Mode
+from .errors import AsyncSupportMissingError
+from .pill import FakeHttpResponse, Pill
+from .session import cover_async_waiters
+
+try:
+    from aiobotocore.client import AioBaseClient
+    from aiobotocore.response import StreamingBody
+except ImportError as exc:  # no async extra: the message says what to install
+    raise AsyncSupportMissingError() from exc
+
+__all__ = ["AsyncShell", "wiring", "is_async_client", "async_body", "RecordedResponse"]
+
+#: The events whose handlers an aiobotocore client gets from :class:`AsyncShell`
+#: (by method name) in place of the Pill's; the other events of ``_WIRING``
+#: keep the Pill's own handlers.
+_ASYNC = {
+    "before-call.*.*": "before_call",
+    "after-call.*.*": "after_call",
+}
+
+_shells: weakref.WeakKeyDictionary[Pill, AsyncShell] = weakref.WeakKeyDictionary()
+
+
+def is_async_client(client: Any) -> bool:
+    """True for an aiobotocore client (aioboto3's and s3fs's included)."""
+    return isinstance(client, AioBaseClient)
+
+
+def wiring(pill: Pill, client: Any, handlers: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]:
+    """``handlers`` (``(event, handler, how)``, as the pill registers them)
+    for ``client``: unchanged for a botocore client, with :data:`_ASYNC`'s
+    replacements for an aiobotocore one."""
+    if not is_async_client(client):
+        return handlers
+    shell = _shells.get(pill)
+    if shell is None:
+        shell = _shells[pill] = AsyncShell(pill)
+        cover_async_waiters()  # aiobotocore may have been loaded after playback began
+    return [(event, getattr(shell, _ASYNC[event]) if event in _ASYNC else handler, how)
+            for event, handler, how in handlers]
+
+
+class RecordedResponse:
+    """What an aiobotocore ``StreamingBody`` reads from on replay, where a live
+    one reads from aiohttp's response: the recorded bytes. It offers the part
+    of ``aiohttp.ClientResponse`` that the body uses (``content.read(n)``,
+    ``async with``, ``close()``, ``release()``)."""
+
+    url = "placebo-unittest:recording"
+
+    def __init__(self, data: bytes):
+        self.content = _RecordedContent(data)
+        self.closed = False
+
+    async def read(self) -> bytes:
+        """The bytes not read yet."""
+        return await self.content.read()
+
+    def release(self) -> None:
+        self.closed = True
+
+    def close(self) -> None:
+        self.closed = True
+
+    async def __aenter__(self) -> RecordedResponse:
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        self.release()
+
+
+class _RecordedContent:
+    """The recorded bytes, read as aiohttp's ``StreamReader`` reads a body."""
+
+    def __init__(self, data: bytes):
+        self._buffer = io.BytesIO(data)
+        self._size = len(data)
+
+    async def read(self, n: int = -1) -> bytes:
+        return self._buffer.read(n if n is not None and n >= 0 else -1)
+
+    async def readany(self) -> bytes:
+        return self._buffer.read()
+
+    async def readline(self) -> bytes:
+        return self._buffer.readline()
+
+    def at_eof(self) -> bool:
+        return self._buffer.tell() >= self._size
+
+
+def async_body(data: bytes) -> Any:
+    """A fresh aiobotocore ``StreamingBody`` holding ``data``."""
+    return StreamingBody(RecordedResponse(data), len(data))
+
+
+def _payload(model: Any) -> str | None:
+    """The member of ``model``'s output that is a streaming body, if any."""
+    if not model.has_streaming_output:
+        return None
+    member: str = model.output_shape.serialization["payload"]
+    return member
+
+
+class AsyncShell:
+    """The handlers an aiobotocore client gets in place of the Pill's (see the
+    module's docstring). Each calls the Pill's own handler for the call's work."""
+
+    def __init__(self, pill: Pill):
+        self.pill = pill
+
+    async def before_call(self, model: Any, **kwargs: Any) -> Any:
+        """The Pill's answer, if it has one, with aiobotocore's streaming body."""
+        response = self.pill._before_call(model, **kwargs)
+        member = _payload(model) if response is not None else None
+        if member is not None:
+            data = response[1]
+            if isinstance(data, dict) and type(data.get(member)) is SyncStreamingBody:
+                data[member] = async_body(data[member].read())
+        return response
+
+    async def after_call(self, http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> None:
+        """The Pill's recording step, given the streaming body's bytes; the
+        caller gets a fresh body over them."""
+        recording = self.pill.mode is Mode.RECORD and not isinstance(http_response, FakeHttpResponse)
+        member = _payload(model) if recording else None
+        live = parsed.get(member) if member is not None and isinstance(parsed, dict) else None
+        if live is None or type(live) is SyncStreamingBody or not hasattr(live, "read"):
+            self.pill._after_call(http_response=http_response, parsed=parsed, model=model, **kwargs)
+            return
+        read = live.read()
+        data: bytes = await read if inspect.isawaitable(read) else read
+        parsed[member] = SyncStreamingBody(io.BytesIO(data), len(data))
+        try:
+            self.pill._after_call(http_response=http_response, parsed=parsed, model=model, **kwargs)
+        finally:
+            parsed[member] = async_body(data)
