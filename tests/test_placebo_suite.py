@@ -261,6 +261,9 @@ def test_the_decorator_records_into_the_directory_it_created(tmp_path, monkeypat
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv("PLACEBO_MODE", "record")
     monkeypatch.delenv("PLACEBO_DIR", raising=False)
+    # Recording looks for credentials; given here, no provider goes looking on the network.
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", "testing")
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", "testing")
     seen = {}
 
     class Calls(unittest.TestCase):
