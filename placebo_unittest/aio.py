@@ -25,22 +25,38 @@ from __future__ import annotations
 import inspect
 import io
 import weakref
+from collections.abc import AsyncIterator
 from typing import Any
 
+from botocore.exceptions import EventStreamError
 from botocore.response import StreamingBody as SyncStreamingBody
 
 from .config import Mode
 from .errors import AsyncSupportMissingError
+from .eventstreams import (
+    RECORDERS,
+    Event,
+    Recorder,
+    StreamEnd,
+    event_for_error,
+    protocol_of,
+    replayed_events,
+    stream_frames,
+    stream_member,
+)
 from .pill import FakeHttpResponse, Pill
 from .session import cover_async_waiters
 
 try:
     from aiobotocore.client import AioBaseClient
+    from aiobotocore.eventstream import AioEventStream
+    from aiobotocore.parsers import create_parser as create_async_parser
     from aiobotocore.response import StreamingBody
 except ImportError as exc:  # no async extra: the message says what to install
     raise AsyncSupportMissingError() from exc
 
-__all__ = ["AsyncShell", "wiring", "is_async_client", "async_body", "RecordedResponse"]
+__all__ = ["AsyncShell", "wiring", "is_async_client", "async_body", "RecordedResponse", "async_event_stream",
+           "AsyncRecordingEventStream"]
 
 #: The events whose handlers an aiobotocore client gets from :class:`AsyncShell`
 #: (by method name) in place of the Pill's; the other events of ``_WIRING``
@@ -126,6 +142,69 @@ def async_body(data: bytes) -> Any:
     return StreamingBody(RecordedResponse(data), len(data))
 
 
+class _RecordedFrames:
+    """What an aiobotocore ``AioEventStream`` reads frames from on replay, where
+    a live one reads aiohttp's response: the recorded events' frames, one chunk each."""
+
+    def __init__(self, frames: list[bytes]):
+        self.content = self
+        self._frames = frames
+        self.closed = False
+
+    async def iter_chunks(self) -> AsyncIterator[tuple[bytes, bool]]:
+        for frame in self._frames:
+            if self.closed:
+                return
+            yield frame, True
+
+    def close(self) -> None:
+        self.closed = True
+
+    def release(self) -> None:
+        self.closed = True
+
+
+def async_event_stream(model: Any, events: list[Event]) -> Any:
+    """aiobotocore's ``AioEventStream`` yielding ``events``, read by aiobotocore's
+    own parser from the frames AWS would send (see :mod:`placebo_unittest.eventstreams`)."""
+    member = stream_member(model)
+    parser = create_async_parser(protocol_of(model))._event_stream_parser
+    return AioEventStream(_RecordedFrames(stream_frames(model, events)), model.output_shape.members[member],
+                          parser, model.name)
+
+
+class AsyncRecordingEventStream(Recorder, AioEventStream):  # type: ignore[misc]  # aiobotocore is untyped
+    """A live ``AioEventStream`` that keeps a copy of every event its reader is
+    given (``async for``), as :class:`~placebo_unittest.eventstreams.RecordingEventStream`
+    does for botocore's streams."""
+
+    def __aiter__(self) -> AsyncIterator[Event]:
+        return self._read()
+
+    async def _read(self) -> AsyncIterator[Event]:
+        events = self._live.__aiter__()
+        while True:
+            try:
+                event = await events.__anext__()
+            except StopAsyncIteration:
+                self._end(StreamEnd.COMPLETE)
+                return
+            except EventStreamError as error:
+                self._end(StreamEnd.ERROR, error, event_for_error(self._operation_model, error))
+                raise
+            except Exception as error:  # noted in the capture, raised as it was
+                self._end(StreamEnd.BROKEN, error)
+                raise
+            self._keep(event)
+            yield event
+
+    async def get_initial_response(self) -> Any:
+        return await self._live.get_initial_response()
+
+
+RECORDERS.insert(0, (AioEventStream, AsyncRecordingEventStream))
+
+
 def _payload(model: Any) -> str | None:
     """The member of ``model``'s output that is a streaming body, if any."""
     if not model.has_streaming_output:
@@ -149,6 +228,11 @@ class AsyncShell:
             data = response[1]
             if isinstance(data, dict) and type(data.get(member)) is SyncStreamingBody:
                 data[member] = async_body(data[member].read())
+        elif response is not None and model.has_event_stream_output and isinstance(response[1], dict):
+            data, member = response[1], stream_member(model)
+            events = replayed_events(data.get(member))
+            if events is not None:  # the same events, read with aiobotocore's stream and parser
+                data[member] = async_event_stream(model, events)
         return response
 
     async def after_call(self, http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> None:

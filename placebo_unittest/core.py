@@ -34,7 +34,7 @@ from .errors import (
     RecordingNotFoundError,
     UnserializableValueError,
 )
-from .eventstreams import Capture, RecordingEventStream, event_stream, stream_member
+from .eventstreams import Capture, Recorder, event_stream, recorder_for, stream_member
 from .matching import IgnoreLike, compile_ignore
 from .naming import read_keys, recording_stem, service_key
 from .queue import ResponseQueue
@@ -133,7 +133,7 @@ class CallCore:
         self.recorded: list[str] = []  # paths written
         self.replayed = 0
         self.live_calls = 0
-        self._open_streams: set[RecordingEventStream] = set()  # recorded streams not yet ended
+        self._open_streams: set[Recorder] = set()  # recorded streams not yet ended
         self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
         self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
         self._lock = threading.Lock()
@@ -330,7 +330,7 @@ class CallCore:
         return recording
 
     def record_stream(self, model: Any, live: Any, recording: Recording, request: Any,
-                      save: Callable[[Recording, str | None, bool], str | None]) -> RecordingEventStream:
+                      save: Callable[[Recording, str | None, bool], str | None]) -> Recorder:
         """Record the event stream ``live`` (botocore's ``EventStream``) of a
         response of ``model``, whose other members ``recording`` holds.
 
@@ -351,7 +351,7 @@ class CallCore:
             data[member] = events
             return self.finish(model, encode_response(service_key_of(model), model.name, data, status), request)
 
-        stream = RecordingEventStream(live, model)
+        stream = recorder_for(live)(live, model)
         path = save(finished([]), None, False)
 
         def ended(capture: Capture) -> None:

@@ -39,6 +39,7 @@ import json
 import reprlib
 import struct
 import threading
+import weakref
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from enum import Enum
@@ -59,8 +60,9 @@ from .errors import PlaceboError
 __all__ = [
     "Event", "ERROR_EVENT",
     "stream_member", "event_names", "exception_names",
-    "encode", "encode_frames", "event_stream",
-    "RecordingEventStream", "Capture", "StreamEnd", "error_event",
+    "encode", "encode_frames", "event_stream", "replayed_events", "stream_frames", "protocol_of",
+    "Recorder", "RecordingEventStream", "RECORDERS", "recorder_for", "Capture", "StreamEnd", "error_event",
+    "event_for_error",
     "check_events", "validate_events",
     "NoEventStreamError", "InvalidEventsError",
 ]
@@ -330,6 +332,7 @@ def event_stream(operation_model: OperationModel, events: Sequence[Mapping[str, 
     error event raises ``EventStreamError`` where it stands.
     """
     frames = encode_frames(operation_model, events, initial_response=initial_response)
+    kept = [dict(event) for event in events]
     response = {
         "status_code": 200,
         "headers": {},
@@ -337,7 +340,35 @@ def event_stream(operation_model: OperationModel, events: Sequence[Mapping[str, 
         "context": {"operation_name": operation_model.name},
     }
     parsed = create_parser(_protocol(operation_model)).parse(response, operation_model.output_shape)
-    return parsed[stream_member(operation_model)]
+    stream: EventStream = parsed[stream_member(operation_model)]
+    _REPLAYED[stream] = kept
+    return stream
+
+
+#: The events each stream :func:`event_stream` made was made from.
+_REPLAYED: weakref.WeakKeyDictionary[EventStream, list[Event]] = weakref.WeakKeyDictionary()
+
+
+def replayed_events(stream: object) -> list[Event] | None:
+    """The events a stream made by :func:`event_stream` yields, or None for
+    any other object: what another shell needs to make its own stream of them."""
+    try:
+        return _REPLAYED.get(stream)
+    except TypeError:  # not weakly referable: not one of ours
+        return None
+
+
+def stream_frames(operation_model: OperationModel, events: Sequence[Mapping[str, Any]]) -> list[bytes]:
+    """The frames a stream object itself reads, once the response around it is
+    parsed: :func:`encode_frames`, less the ``initial-response`` event that the
+    ``json`` protocol's parser reads first."""
+    frames = encode_frames(operation_model, events)
+    return frames[1:] if _protocol(operation_model) in _INITIAL_RESPONSE_PROTOCOLS else frames
+
+
+def protocol_of(operation_model: OperationModel) -> str:
+    """The protocol the operation's stream is written in (``rest-json``, ``json``, ``rest-xml``...)."""
+    return _protocol(operation_model)
 
 
 class _RecordedSocket:
@@ -390,25 +421,23 @@ class Capture:
     exception: BaseException | None = None
 
 
-class RecordingEventStream(EventStream):  # type: ignore[misc]  # botocore is untyped
-    """A live ``EventStream`` that keeps a copy of every event its reader is given.
+class Recorder:
+    """What a recording stream keeps, whatever reads it: the events handed to
+    the reader, and how the capture ended. :class:`RecordingEventStream` is
+    the one for botocore's streams; the async shell makes one for
+    aiobotocore's from this and aiobotocore's stream class.
 
-    The reader iterates, closes and asks for the initial response as on the
-    live stream it wraps, and it is an ``EventStream``. Events are kept as
-    each is handed over, so a reader that stops early leaves only what it
-    read; an ``EventStreamError`` raised mid-stream is kept as its error event
-    (see :func:`error_event`). The capture ends once: when the stream is read
-    to its end or fails, when it is closed, or when the owner calls
-    :meth:`finish` (from any thread); ``on_finish`` is then called with the
-    :class:`Capture`. Events read after that are not kept.
-
-    Calling ``get_initial_response()`` on a stream that has none drops an
-    event on a live stream, as here; that event is not kept.
+    Events are kept as each is handed over, so a reader that stops early
+    leaves only what it read; an ``EventStreamError`` raised mid-stream is
+    kept as its error event (see :func:`error_event`). The capture ends once:
+    when the stream is read to its end or fails, when it is closed, or when
+    the owner calls :meth:`finish` (from any thread); ``on_finish`` is then
+    called with the :class:`Capture`. Events read after that are not kept.
     """
 
-    # EventStream.__init__ is not called: every read goes to the live stream,
-    # whose state (for the json protocol, already past its initial response)
-    # can't be made again.
+    # The stream class's __init__ is not called: every read goes to the live
+    # stream, whose state (for the json protocol, already past its initial
+    # response) can't be made again.
     def __init__(self, live: EventStream, operation_model: OperationModel,
                  on_finish: Callable[[Capture], None] | None = None):
         self._live = live
@@ -423,26 +452,6 @@ class RecordingEventStream(EventStream):  # type: ignore[misc]  # botocore is un
         if name == "_live":
             raise AttributeError(name)
         return getattr(self._live, name)
-
-    def __iter__(self) -> Iterator[Event]:
-        events = iter(self._live)
-        while True:
-            try:
-                event = next(events)
-            except StopIteration:
-                self._end(StreamEnd.COMPLETE)
-                return
-            except EventStreamError as error:
-                self._end(StreamEnd.ERROR, error, _error_of(self._operation_model, error))
-                raise
-            except Exception as error:  # noted in the capture, raised as it was
-                self._end(StreamEnd.BROKEN, error)
-                raise
-            self._keep(event)
-            yield event
-
-    def get_initial_response(self) -> Any:
-        return self._live.get_initial_response()
 
     def close(self) -> None:
         try:
@@ -492,6 +501,51 @@ class RecordingEventStream(EventStream):  # type: ignore[misc]  # botocore is un
         return capture
 
 
+class RecordingEventStream(Recorder, EventStream):  # type: ignore[misc]  # botocore is untyped
+    """A live ``EventStream`` that keeps a copy of every event its reader is given.
+
+    The reader iterates, closes and asks for the initial response as on the
+    live stream it wraps, and it is an ``EventStream``; see :class:`Recorder`
+    for what is kept. Calling ``get_initial_response()`` on a stream that has
+    none drops an event on a live stream, as here; that event is not kept.
+    """
+
+    def __iter__(self) -> Iterator[Event]:
+        events = iter(self._live)
+        while True:
+            try:
+                event = next(events)
+            except StopIteration:
+                self._end(StreamEnd.COMPLETE)
+                return
+            except EventStreamError as error:
+                self._end(StreamEnd.ERROR, error, event_for_error(self._operation_model, error))
+                raise
+            except Exception as error:  # noted in the capture, raised as it was
+                self._end(StreamEnd.BROKEN, error)
+                raise
+            self._keep(event)
+            yield event
+
+    def get_initial_response(self) -> Any:
+        return self._live.get_initial_response()
+
+
+
+#: The recorder class for each kind of live stream, most specific first; the
+#: async shell adds aiobotocore's. See :func:`recorder_for`.
+RECORDERS: list[tuple[type, type[Recorder]]] = []
+
+
+def recorder_for(live: EventStream) -> type[Recorder]:
+    """The :class:`Recorder` class that records ``live``: :class:`RecordingEventStream`
+    for botocore's streams, or one :data:`RECORDERS` names for another kind."""
+    for kind, recorder in RECORDERS:
+        if isinstance(live, kind):
+            return recorder
+    return RecordingEventStream
+
+
 def error_event(operation_model: OperationModel, code: str, message: str) -> Event:
     """The event that replays as an ``EventStreamError`` with this code and message.
 
@@ -511,7 +565,8 @@ def error_event(operation_model: OperationModel, code: str, message: str) -> Eve
     return {ERROR_EVENT: {"Code": code, "Message": message}}
 
 
-def _error_of(operation_model: OperationModel, error: EventStreamError) -> Event:
+def event_for_error(operation_model: OperationModel, error: EventStreamError) -> Event:
+    """The event that stands for ``error``, raised by a stream mid-way (see :func:`error_event`)."""
     details = error.response.get("Error", {})
     return error_event(operation_model, str(details.get("Code", "")), str(details.get("Message", "")))
 

@@ -13,7 +13,11 @@ import pytest
 #: them); without them, as in CI's run on the newest botocore, they aren't collected.
 if importlib.util.find_spec("aiobotocore") is None:
     collect_ignore = ["test_async_pill.py", "test_async_testcase.py", "test_async_sealed.py",
-                      "test_async_pytest_plugin.py"]
+                      "test_async_pytest_plugin.py", "test_async_eventstreams.py"]
+
+# No test waits out botocore's retries: a call that fails (a refused
+# connection, say) fails at once. No test relies on a retry.
+os.environ.setdefault("AWS_MAX_ATTEMPTS", "1")
 
 FAKE_CREDENTIALS = dict(aws_access_key_id="testing", aws_secret_access_key="testing")
 NETWORK_CUT = os.environ.get("PLACEBO_TEST_NETWORK") == "cut"

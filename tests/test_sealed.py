@@ -7,6 +7,7 @@ CI also inside a network namespace with no network at all).
 """
 import io
 import os
+from unittest import mock
 
 import boto3
 import botocore.client
@@ -21,8 +22,9 @@ from placebo_unittest.utils import placebo_session
 
 from testcase_helpers import assert_passed, environment, listing, moto_env, network_blocked, report, run
 
+# AWS_MAX_ATTEMPTS: a call refused by the socket guard fails at once, not after retries with backoff.
 LEAKY_ENV = dict(AWS_ACCESS_KEY_ID="AKIAPLACEBOLEAKCHECK", AWS_SECRET_ACCESS_KEY="leak/check/secret",
-                 AWS_DEFAULT_REGION="us-east-1")
+                 AWS_DEFAULT_REGION="us-east-1", AWS_MAX_ATTEMPTS="1")
 IDENTITY = {"UserId": "AIDAPLACEBOSEALED01", "Account": "123456789012",
             "Arn": "arn:aws:iam::123456789012:user/sealed"}
 BOTOCORE = (botocore.client.BaseClient.__dict__["_make_api_call"],
@@ -131,7 +133,8 @@ def test_a_request_that_escapes_the_pill_is_stopped_before_the_network(tmp_path)
 def test_allow_turns_the_seal_off(tmp_path):
     def body(test):
         test.assertTrue(botocore_untouched())
-        client = MAKERS["boto3.session.Session()"]()
+        with mock.patch.dict(os.environ, AWS_MAX_ATTEMPTS="1"):  # refused once, not retried with backoff
+            client = MAKERS["boto3.session.Session()"]()
         with test.assertRaises(Exception) as caught:  # the socket guard, not the pill, stops it
             client.get_caller_identity()
         test.assertNotIsInstance(caught.exception, (ForeignClientError, NetworkInPlaybackError))
