@@ -362,3 +362,25 @@ def test_a_test_case_fails_a_stream_call_it_has_no_recording_for(tmp_path):
         result = run(Chat)
     assert not result.wasSuccessful()
     assert "No recorded response for call 1 of bedrock-runtime.ConverseStream" in str(result.errors or result.failures)
+
+
+def test_a_stream_recorded_as_pickle_converts_to_json_and_replays_the_same(tmp_path, server):
+    from placebo_unittest.converting import convert_file
+    from placebo_unittest.recordings import files_in
+
+    server.answer("InvokeWithResponseStream", LAMBDA_EVENTS, initial={"StatusCode": 200})
+    pill = placebo_unittest.attach(make_session(), str(tmp_path), record_format="pickle")
+    pill.record()
+    live = list(invoke_lambda(pill.session, server.url)["EventStream"])
+    pill.stop()
+    (item,) = files_in(str(tmp_path))
+    assert item.extension == "pickle"
+    outcome = convert_file(item)
+    assert outcome.action == "converted", outcome
+    assert recording_files(tmp_path) == ["lambda.InvokeWithResponseStream_1.json"]
+    replay = placebo_unittest.attach(make_session(), str(tmp_path))
+    replay.playback()
+    with network_blocked():
+        stream = invoke_lambda(replay.session, DEAD_ENDPOINT)["EventStream"]
+        assert type(stream) is EventStream
+        assert_same(live, list(stream))
