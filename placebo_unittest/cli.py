@@ -14,13 +14,19 @@ there are many files.
     placebo-unittest redact --dry-run tests/placebo
     placebo-unittest convert tests/placebo
     placebo-unittest diff --against HEAD tests/placebo   # what changed since the last commit
+    placebo-unittest report merge shard-*.json -o merged.json
+    placebo-unittest prune --dry-run --report merged.json --pytest "tests"
 
 ``diff`` compares through :mod:`placebo_unittest.drift`, and
-:mod:`placebo_unittest.revisions` for git.
+:mod:`placebo_unittest.revisions` for git; ``report`` reads and merges run
+reports (:mod:`placebo_unittest.run_report`), and ``prune`` removes what a
+merged one shows no test needs (:mod:`placebo_unittest.pruning`, with
+:mod:`placebo_unittest.claims` to collect the suite).
 
 Exit status: 0 when all is well, 1 when ``check`` found problems, a file
-couldn't be redacted or converted, or ``diff`` found differences, 2 for a
-wrong argument.
+couldn't be redacted, converted or pruned, or ``diff`` found differences, 2
+for a wrong argument, a report that can't be read or a suite that can't be
+collected.
 
 ``python -m placebo_unittest`` is something else: the test runner (see
 :mod:`placebo_unittest.runner`). This module runs as
@@ -32,6 +38,7 @@ import contextlib
 import difflib
 import json
 import os
+import shlex
 import sys
 from collections.abc import Iterator, Sequence
 from typing import Any, TypeVar
@@ -39,9 +46,12 @@ from typing import Any, TypeVar
 import click
 
 from . import __version__, drift, inventory, models, revisions
+from .claims import Claims, CollectionError, collect_pytest, collect_unittest
 from .errors import ConfigurationError, PlaceboError
 from .inventory import FileInfo, Outcome, Problem, RecordingDir, RecordingFile
+from .pruning import PrunePlan, apply_plan, plan_prune, shown
 from .redaction import Redactor
+from .run_report import ReportError, RunReport, merge_reports, path_for, read_report, summary_lines, write_report
 from .sensitivity import SensitiveMember, Sensitivity, sensitive_members
 
 __all__ = ["cli", "main", "PROGRESS_THRESHOLD"]
@@ -129,14 +139,16 @@ _REDACTOR_OPTION = click.option(
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="placebo-unittest")
 def cli() -> None:
-    """List, check, redact, convert and compare placebo_unittest recordings.
+    """List, check, redact, convert, compare and prune placebo_unittest recordings.
 
     Recordings are the files a Pill writes, one per call,
     [prefix.]<service>.<Operation>_<N>.json (or .pickle), in one directory
     per test. Each subcommand takes files or directories (searched
     recursively; default: the current directory) and --json for
     machine-readable output. diff compares two sets of recordings of the
-    same tests, or the working tree's with a git revision's.
+    same tests, or the working tree's with a git revision's. report merges
+    the reports test runs write (--placebo-report), and prune removes what a
+    merged report shows no test uses.
 
     To run a test suite in playback or record mode, use
     'python -m placebo_unittest' instead.
@@ -521,6 +533,229 @@ def diff_command(paths: tuple[str, ...], revision: str | None, ignored: tuple[st
     else:
         click.echo(report.render())
     if report.changed:
+        sys.exit(1)
+
+
+# -- report ----------------------------------------------------------------------------
+
+class _Refused(click.ClickException):
+    """A report that can't be read or written, or a suite that can't be
+    collected: exit status 2, as for a wrong argument."""
+
+    exit_code = 2
+
+
+@cli.group("report")
+def report_group() -> None:
+    """Show and merge the reports of test runs.
+
+    A run writes its report with --placebo-report FILE (pytest, or
+    python -m placebo_unittest) or PLACEBO_REPORT=FILE: which recordings
+    each test replayed, recorded, left unused or missed, and what recording
+    tests again changed. Merge the reports of several processes or CI
+    shards before pruning with them.
+    """
+
+
+@report_group.command("merge")
+@click.argument("reports", nargs=-1, required=True, metavar="REPORT...")
+@click.option("-o", "--output", metavar="FILE",
+              help="Write the merged report to FILE (atomically) and print its summary. Without it, the "
+                   "merged report is printed on standard output.")
+def report_merge_command(reports: tuple[str, ...], output: str | None) -> None:
+    """Merge the reports of several runs into one.
+
+    The reports of CI shards (a matrix, pytest-split) or of separate
+    processes become the report of the whole suite: a recording is unused
+    only if some run of its test passed without it and no run of that test,
+    in any report, used it. A test a shard did not run has no say there.
+    Giving the same report twice is refused.
+    """
+    try:
+        merged = merge_reports(reports)
+    except ReportError as exc:
+        raise _Refused(str(exc)) from exc
+    if output is None:
+        _emit_json(merged.as_dict())
+        return
+    try:
+        write_report(merged, output)
+    except ReportError as exc:
+        raise _Refused(str(exc)) from exc
+    for line in summary_lines(merged):
+        click.echo(line)
+    click.echo("Merged {} into {}.".format(_plural(len(reports), "report"), output))
+
+
+@report_group.command("show")
+@click.argument("report_path", metavar="REPORT")
+@_JSON_OPTION
+def report_show_command(report_path: str, as_json: bool) -> None:
+    """Sum up a run report: the runs it covers, the recordings unused and
+    missing, and the drift of the tests recorded again."""
+    try:
+        report = read_report(report_path)
+    except ReportError as exc:
+        raise _Refused(str(exc)) from exc
+    if as_json:
+        _emit_json(report.as_dict())
+        return
+    for line in summary_lines(report, limit=1000):
+        click.echo(line)
+
+
+# -- prune -----------------------------------------------------------------------------
+
+_NO_REPORT = (
+    "prune needs --report FILE: a run report of the whole suite, so that nothing a test uses is removed. "
+    "Write one with `pytest --placebo-report FILE` or `python -m placebo_unittest --placebo-report FILE` "
+    "(or PLACEBO_REPORT=FILE), and merge the reports of CI shards with `placebo-unittest report merge`.")
+
+
+def _roots(paths: tuple[str, ...], report: RunReport, base: str, report_path: str) -> list[str]:
+    if paths:
+        for path in paths:
+            if not os.path.isdir(path):
+                raise click.BadParameter(
+                    f"{path} is {'not a directory' if os.path.exists(path) else 'not there'}: PATHS are the "
+                    "folders holding test directories (tests/placebo).", param_hint="PATHS")
+        return [os.path.abspath(path) for path in paths]
+    roots = [path_for(root, base) for root in sorted(report.roots)]
+    existing = [root for root in roots if os.path.isdir(root)]
+    if not existing:
+        bases = sorted({run.base for run in report.runs if run.base})
+        raise click.UsageError(
+            "None of the recordings roots {} names ({}) is a folder under {}. Run prune from the directory the "
+            "tests ran in{}, or give it with --base DIR, or give the roots as PATHS.".format(
+                report_path, ", ".join(sorted(report.roots)) or "none", base,
+                " ({})".format(", ".join(bases)) if bases else ""))
+    return existing
+
+
+def _claims(unittest_start: str | None, pattern: str | None, top_level_dir: str | None,
+            pytest_args: str | None) -> Claims | None:
+    if unittest_start is None and (pattern is not None or top_level_dir is not None):
+        raise click.UsageError("--pattern and --top-level-dir go with --unittest START_DIR.")
+    found: Claims | None = None
+    try:
+        if unittest_start is not None:
+            found = collect_unittest(unittest_start, pattern or "test*.py", top_level_dir)
+        if pytest_args is not None:
+            collected = collect_pytest(shlex.split(pytest_args))
+            found = collected if found is None else found | collected
+    except CollectionError as exc:
+        raise _Refused(str(exc)) from exc
+    except ValueError as exc:  # shlex: an unmatched quote
+        raise click.BadParameter(str(exc), param_hint="'--pytest'") from exc
+    return found
+
+
+def _prune_lines(plan: PrunePlan, dry_run: bool, failed: list[tuple[str, str]]) -> list[str]:
+    remove, rename = ("would remove", "would rename") if dry_run else ("removed", "renamed")
+    problems = dict(failed)
+    lines = []
+    for item in plan.directories:
+        if item.directory in problems:
+            lines.append(f"FAILED {shown(item.directory)}: {problems[item.directory]}")
+        elif item.whole and item.why == "orphaned":
+            lines.append(f"{remove} {shown(item.directory)}{os.sep}  (orphaned: no test records into it; "
+                         f"{_plural(len(item.remove), 'file')})")
+        elif item.whole:
+            lines.append(f"{remove} {shown(item.directory)}{os.sep}  (unused: every recording in it)")
+        else:
+            lines.extend(f"{remove} {shown(os.path.join(item.directory, name))}  (unused)" for name in item.remove)
+            lines.extend(f"{rename} {shown(os.path.join(item.directory, old))} -> {new}  (closing the gap)"
+                         for old, new in item.renames)
+    lines.extend(f"skipped {shown(s.directory)}: {s.reason}" for s in plan.skipped)
+    if plan.claims is None:
+        lines.append("Orphaned directories were not looked for: give --unittest START_DIR or --pytest ARGS to "
+                     "collect the suite.")
+    done = [plan for plan in plan.directories if plan.directory not in problems]
+    files = sum(len(p.remove) for p in done if not p.whole)
+    orphans = sum(1 for p in done if p.whole and p.why == "orphaned")
+    emptied = sum(1 for p in done if p.whole and p.why == "unused")
+    parts = [_plural(files, "recording")]
+    if emptied:
+        parts.append(_plural(emptied, "directory of unused recordings", "directories of unused recordings"))
+    if plan.claims is not None:
+        parts.append(_plural(orphans, "orphaned directory", "orphaned directories"))
+    collected = " ({} collected with {})".format(_plural(plan.claims.tests, "test"), plan.claims.by) \
+        if plan.claims else ""
+    if dry_run:
+        lines.append("{} would be removed{}; nothing was changed (dry run).".format(", ".join(parts), collected))
+    else:
+        lines.append("{} removed{}.".format(", ".join(parts), collected))
+    return lines
+
+
+@cli.command("prune")
+@click.argument("paths", nargs=-1, type=click.Path(path_type=str), metavar="[PATHS]...")
+@click.option("--report", "report_path", metavar="FILE",
+              help="The run report (merged over every shard) that says which recordings the suite uses. "
+                   "Required.")
+@click.option("--dry-run", is_flag=True, help="Show what would be removed; change nothing.")
+@click.option("--base", metavar="DIR", type=click.Path(file_okay=False, path_type=str),
+              help="The directory the report's test directories are named from: where the tests ran "
+                   "(pytest's rootdir, the runner's working directory). Default: the current directory.")
+@click.option("--unittest", "unittest_start", metavar="START_DIR",
+              help="Find orphaned test directories by collecting the suite with unittest's discovery from "
+                   "START_DIR (as `python -m unittest discover -s START_DIR`).")
+@click.option("--pattern", default=None, metavar="PATTERN",
+              help="With --unittest: the test files' pattern (default test*.py).")
+@click.option("--top-level-dir", default=None, metavar="DIR",
+              help="With --unittest: the project's top-level directory, as unittest's -t.")
+@click.option("--pytest", "pytest_args", metavar="ARGS",
+              help="Find orphaned test directories by collecting the suite with pytest: ARGS (one string, "
+                   "split as a shell would) are given to `pytest --collect-only`; \"\" for pytest's defaults.")
+@_JSON_OPTION
+def prune_command(paths: tuple[str, ...], report_path: str | None, dry_run: bool, base: str | None,
+                  unittest_start: str | None, pattern: str | None, top_level_dir: str | None,
+                  pytest_args: str | None, as_json: bool) -> None:
+    """Remove recordings no test uses, and test directories no test records into.
+
+    PATHS are the recordings roots, the folders holding test directories
+    (tests/placebo); by default, those the report names. Nothing outside
+    them is touched.
+
+    \b
+    unused    a recording that some run of its test, in the merged report,
+              passed without, and that no run used
+    orphaned  a test directory in a root that no test collected with
+              --unittest or --pytest records into, and no run used
+
+    Each directory changes in one step, or not at all: a directory losing
+    some files is rebuilt beside itself and swapped in (later numbers are
+    closed up, _3 becoming _2), one going as a whole is renamed aside, then
+    deleted. A directory holding a recording the report doesn't know is
+    left alone: run the suite again first.
+    """
+    if not report_path:
+        raise click.UsageError(_NO_REPORT)
+    try:
+        report = read_report(report_path)
+    except ReportError as exc:
+        raise _Refused(str(exc)) from exc
+    base = os.path.abspath(base or os.getcwd())
+    roots = _roots(paths, report, base, report_path)
+    claims = _claims(unittest_start, pattern, top_level_dir, pytest_args)
+    plan = plan_prune(report, base=base, roots=roots, claims=claims)
+    failed = [] if dry_run else apply_plan(plan)
+    if as_json:
+        problems = dict(failed)
+        done = [item for item in plan.directories if item.directory not in problems]
+        _emit_json({
+            "dry_run": dry_run, "report": report_path, "base": base, "roots": plan.roots,
+            "collected": {"by": claims.by, "tests": claims.tests} if claims else None,
+            "removed_files": [os.path.join(i.directory, n) for i in done if not i.whole for n in i.remove],
+            "renamed": [{"from": os.path.join(i.directory, old), "to": os.path.join(i.directory, new)}
+                        for i in done if not i.whole for old, new in i.renames],
+            "removed_directories": [{"path": i.directory, "why": i.why} for i in done if i.whole],
+            "skipped": [{"path": s.directory, "reason": s.reason} for s in plan.skipped],
+            "failed": [{"path": path, "problem": problem} for path, problem in failed]})
+    else:
+        for line in _prune_lines(plan, dry_run, failed):
+            click.echo(line)
+    if failed:
         sys.exit(1)
 
 

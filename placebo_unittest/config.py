@@ -110,12 +110,17 @@ class Settings:
     gc_freeze: bool | None = None
     #: Built-in redactors applied besides the defaults (checked where they are looked up).
     redact: tuple[str, ...] | None = None
+    #: Where the runner and the pytest plugin write the run's report (see :mod:`placebo_unittest.run_report`).
+    report: str | None = None
+    #: What a drift summary leaves out besides the defaults, when a test is recorded again.
+    drift_ignore: tuple[str, ...] | None = None
 
 
 def read_env(environ: Mapping[str, str] | None = None) -> Settings:
     """Read ``PLACEBO_MODE``, ``PLACEBO_DIR``, ``PLACEBO_FORMAT``,
     ``PLACEBO_PROFILE``, ``PLACEBO_MATCH``, ``PLACEBO_MAX_RECORDING_MB``,
-    ``PLACEBO_GC_FREEZE``, ``PLACEBO_REDACT`` and ``AWS_DEFAULT_REGION``.
+    ``PLACEBO_GC_FREEZE``, ``PLACEBO_REDACT``, ``PLACEBO_REPORT``,
+    ``PLACEBO_DRIFT_IGNORE`` and ``AWS_DEFAULT_REGION``.
 
     Empty values count as unset. Invalid values raise
     :class:`~placebo_unittest.errors.ConfigurationError` naming the variable.
@@ -132,6 +137,7 @@ def read_env(environ: Mapping[str, str] | None = None) -> Settings:
     max_recording_mb = get("PLACEBO_MAX_RECORDING_MB")
     gc_freeze = get("PLACEBO_GC_FREEZE")
     redact = get("PLACEBO_REDACT")
+    drift_ignore = get("PLACEBO_DRIFT_IGNORE")
     return Settings(
         mode=coerce(Mode, mode, "PLACEBO_MODE") if mode else None,
         directory=get("PLACEBO_DIR"),
@@ -146,7 +152,22 @@ def read_env(environ: Mapping[str, str] | None = None) -> Settings:
         else None,
         gc_freeze=_switch(gc_freeze, "PLACEBO_GC_FREEZE") if gc_freeze else None,
         redact=tuple(name.strip() for name in redact.split(",") if name.strip()) if redact else None,
+        report=get("PLACEBO_REPORT"),
+        drift_ignore=_ignore_entries(drift_ignore, "PLACEBO_DRIFT_IGNORE") if drift_ignore else None,
     )
+
+
+def _ignore_entries(text: str, name: str) -> tuple[str, ...]:
+    """Comma-separated ignore entries (``NextToken, data.Items[*].Expires``),
+    each checked as :func:`~placebo_unittest.matching.compile_ignore` reads it."""
+    from .matching import IgnoreSyntaxError, compile_ignore  # matching stands on this module's floor
+
+    entries = tuple(entry.strip() for entry in text.split(",") if entry.strip())
+    try:
+        compile_ignore(entries)
+    except IgnoreSyntaxError as exc:
+        raise ConfigurationError(name, text, (), f"{exc} Separate entries with commas.") from None
+    return entries
 
 
 _SWITCH = {"1": True, "on": True, "true": True, "yes": True, "0": False, "off": False, "false": False, "no": False}

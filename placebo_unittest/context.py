@@ -4,7 +4,11 @@
 and the :func:`~placebo_unittest.utils.placebo_session` decorator share.
 ``start()`` makes the session and the pill; ``finish(passed)`` undoes
 everything and, when recording, swaps the new recordings in for the old ones
-(only if the test passed) or keeps the failed attempt beside them.
+(only if the test passed) or keeps the failed attempt beside them. Each
+finished context leaves its account in :data:`placebo_unittest.stats.totals`
+(see :mod:`placebo_unittest.usage`): the recordings it replayed, wrote or
+left unused, and, when it recorded a test again, how the new recordings
+differ from the old ones (:mod:`placebo_unittest.rerecording`).
 """
 from __future__ import annotations
 
@@ -22,13 +26,18 @@ from typing import Any
 
 from . import stats
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat, coerce, read_env
+from .drift_report import DirectoryDrift
+from .errors import PlaceboError
 from .matching import IgnoreLike, compile_ignore
 from .pill import Pill, attach
 from .redaction import RedactSpec, resolve_redactors
+from .rerecording import drift_of, rules_for
 from .seal import ForeignClients, sealed
 from .session import default_session, new_async_session, new_session, no_waiter_delays
+from .usage import Outcome, TestRun, names
 
-__all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings", "recover"]
+__all__ = ["PlaceboContext", "UnusedRecordingsWarning", "has_recordings", "recover", "replace_directory",
+           "staging_for"]
 
 LOG = logging.getLogger("placebo_unittest")
 DEFAULT_REGION = "us-east-1"
@@ -112,6 +121,7 @@ class PlaceboContext:
         self.validate = validate
         self.foreign_clients = coerce(ForeignClients, foreign_clients, "foreign_clients")
         self.asynchronous = asynchronous
+        self._drift_ignore = settings.drift_ignore or ()
         self.mode: Mode | None = None
         self.session: Any = None
         self.pill: Pill | None = None
@@ -132,7 +142,7 @@ class PlaceboContext:
         data_path = self.directory
         if mode is Mode.RECORD and self.clean_record:
             recover(self.directory)
-            self._staging = f"{self.directory}.recording-{_owner_tag()}"
+            self._staging = staging_for(self.directory)
             data_path = self._staging
         elif mode is Mode.RECORD:
             os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
@@ -169,18 +179,23 @@ class PlaceboContext:
         if pill is None:
             return None
         unused: list[str] = []
+        unused_files: list[str] = []
         if self.mode is Mode.PLAYBACK:
-            unused = pill.unused_recordings() + pill.unused_responses()
+            unused_files = pill.unused_recordings()
+            unused = unused_files + pill.unused_responses()
         pill.stop()
         written = pill.recorded
+        drift: DirectoryDrift | None = None
+        drift_error = ""
         if self._staging is not None and skipped:
             _remove(self._staging)
             self._staging, written = None, []
         elif self._staging is not None:
-            written = self._settle(passed, written)
+            written, drift, drift_error = self._settle(passed, written)
+        run = self._account(pill, passed, skipped, written, unused_files, drift, drift_error)
         stats.totals.add(
             replayed=pill.replayed, recorded=len(pill.recorded), live=pill.live_calls,
-            written=written, unused=unused if passed else [], missing=pill.missing,
+            written=written, unused=unused if passed else [], missing=pill.missing, run=run,
         )
         if skipped or not passed or not unused or self.on_unused is OnUnused.IGNORE:
             return None
@@ -192,8 +207,23 @@ class PlaceboContext:
             return None
         return message
 
-    def _settle(self, passed: bool, written: list[str]) -> list[str]:
-        """Swap the staged recordings in (test passed) or set them aside (failed)."""
+    def _account(self, pill: Pill, passed: bool, skipped: bool, written: list[str], unused: list[str],
+                 drift: DirectoryDrift | None, drift_error: str) -> TestRun:
+        """What the test did with the recordings of its directory (see :mod:`placebo_unittest.usage`)."""
+        outcome = Outcome.SKIPPED if skipped else Outcome.PASSED if passed else Outcome.FAILED
+        replayed: tuple[str, ...] = ()
+        if self.mode is Mode.PLAYBACK:
+            left = set(names(unused))
+            replayed = tuple(name for name in _recording_names(self.directory) if name not in left)
+        mode = self.mode.value if self.mode is not None else self.requested_mode.value
+        return TestRun(self.directory, self.label, mode, outcome, replayed, names(written),
+                       names(unused) if outcome is Outcome.PASSED else (), names(pill.missing),
+                       drift, drift_error)
+
+    def _settle(self, passed: bool, written: list[str]) -> tuple[list[str], DirectoryDrift | None, str]:
+        """Swap the staged recordings in (test passed) or set them aside (failed).
+        Returns the files written, in their final place, and how they differ
+        from the ones they replace (or why that couldn't be told)."""
         staging, target = self._staging, self.directory
         assert staging is not None
         self._staging = None
@@ -204,21 +234,58 @@ class PlaceboContext:
                 os.replace(staging, failed)
                 LOG.warning("%s failed while recording; the attempt is in %s and the "
                             "previous recordings are untouched", self.label, failed)
-            return []
+            return [], None, ""
+        drift, drift_error = self._drift(target, staging)
         os.makedirs(os.path.dirname(target), exist_ok=True)
-        if os.path.isdir(staging) and os.path.isdir(target) and _exchange(staging, target):
-            _remove(staging)  # it now holds the old recordings
-        else:
-            old = None
-            if os.path.lexists(target):
-                old = f"{target}.old-{_owner_tag()}"
-                os.replace(target, old)
-            if os.path.isdir(staging):
-                os.replace(staging, target)
-            if old is not None:
-                _remove(old)
+        replace_directory(staging, target)
         _remove(target + FAILED_SUFFIX)
-        return [os.path.join(target, os.path.basename(p)) for p in written]
+        return [os.path.join(target, os.path.basename(p)) for p in written], drift, drift_error
+
+    def _drift(self, old: str, new: str) -> tuple[DirectoryDrift | None, str]:
+        """How the recordings staged in ``new`` differ from those in ``old``,
+        or why that couldn't be told (recording goes on either way)."""
+        try:
+            return drift_of(old if has_recordings(old) else None, new if has_recordings(new) else None,
+                            self.directory, rules_for(self._drift_ignore)), ""
+        except (PlaceboError, OSError, ValueError) as exc:
+            LOG.warning("%s: the new recordings could not be compared with the old ones: %s", self.label, exc)
+            return None, str(exc)
+
+
+def replace_directory(staging: str, target: str) -> None:
+    """Put the directory ``staging`` in the place of ``target`` (which may be
+    missing), and remove what was there: in one atomic step where the system
+    can swap two directories, else by two renames (``target`` is first moved
+    to ``<target>.old-<tag>``, which :func:`recover` puts back if the process
+    is killed in between). A missing ``staging`` leaves no ``target``."""
+    if os.path.isdir(staging) and os.path.isdir(target) and _exchange(staging, target):
+        _remove(staging)  # it now holds the old recordings
+        return
+    old = None
+    if os.path.lexists(target):
+        old = f"{target}.old-{_owner_tag()}"
+        os.replace(target, old)
+    if os.path.isdir(staging):
+        os.replace(staging, target)
+    if old is not None:
+        _remove(old)
+
+
+def staging_for(directory: str) -> str:
+    """A new name beside ``directory`` to build its next contents in:
+    ``<directory>.recording-<tag>``, which searches for recordings skip and
+    :func:`recover` removes once its process is gone."""
+    return f"{directory}.recording-{_owner_tag()}"
+
+
+def _recording_names(directory: str) -> list[str]:
+    from .naming import parse_recording_filename
+
+    try:
+        with os.scandir(directory) as entries:
+            return sorted(e.name for e in entries if parse_recording_filename(e.name) and e.is_file())
+    except (FileNotFoundError, NotADirectoryError):
+        return []
 
 
 def _owner_tag() -> str:

@@ -64,7 +64,15 @@ recordings gets an error at teardown listing them. Recording replaces the
 test's directory when the test passes, and keeps a failed attempt beside it
 in ``<directory>.failed``. The run ends with the summary line of
 ``python -m placebo_unittest`` when any placebo test ran (added up over
-pytest-xdist's workers).
+pytest-xdist's workers), and, when tests were recorded again, a few lines on
+how many changed and what changed most.
+
+``--placebo-report=FILE``
+    Write the run's report to ``FILE`` (default ``$PLACEBO_REPORT``): which
+    recordings each test replayed, recorded, left unused or missed, and the
+    drift of the tests recorded again, over all of pytest-xdist's workers (see
+    :mod:`placebo_unittest.run_report`). A relative path is taken from the
+    directory pytest was started in.
 """
 from __future__ import annotations
 
@@ -83,6 +91,8 @@ from .context import PlaceboContext
 from .errors import ConfigurationError, PlaceboError
 from .pill import Pill
 from .redaction import Defaults
+from .rerecording import rules_for
+from .run_report import RunReport, drift_lines, now, write_report
 from .testnames import directory_for_test
 
 __all__ = [
@@ -140,7 +150,7 @@ def _mode_argument(text: str) -> Mode:
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
-    """Add ``--placebo-mode``."""
+    """Add ``--placebo-mode`` and ``--placebo-report``."""
     group = parser.getgroup("placebo_unittest", "record and replay boto3 calls (placebo_unittest)")
     group.addoption(
         "--placebo-mode",
@@ -151,6 +161,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="record, playback, once or live: the mode of every placebo test of the run "
         "(wins over $PLACEBO_MODE; default $PLACEBO_MODE, else playback).",
     )
+    group.addoption(
+        "--placebo-report",
+        dest="placebo_report",
+        default=None,
+        metavar="FILE",
+        help="write the run's report to FILE (JSON, pytest-xdist's workers included): the "
+        "recordings each test replayed, recorded, left unused or missed, and what recording "
+        "again changed (default $PLACEBO_REPORT; none if unset).",
+    )
 
 
 def _requested_mode(config: pytest.Config) -> Mode | None:
@@ -160,13 +179,18 @@ def _requested_mode(config: pytest.Config) -> Mode | None:
 
 def pytest_configure(config: pytest.Config) -> None:
     """Register the marker, set ``$PLACEBO_MODE`` if ``--placebo-mode`` was
-    given, and start keeping the run's totals."""
+    given, and start keeping the run's totals (and check that the report,
+    if one is asked for, can go where it is asked to)."""
     config.addinivalue_line("markers", _MARKER_HELP)
     mode = _requested_mode(config)
     if mode is not None:
         config.stash[_SAVED_MODE] = ("PLACEBO_MODE" in os.environ, os.environ.get("PLACEBO_MODE"))
         os.environ["PLACEBO_MODE"] = mode.value
     run = _Run(config)
+    if run.report_path is not None and not hasattr(config, "workerinput") \
+            and not os.path.isdir(os.path.dirname(run.report_path)):
+        raise pytest.UsageError(f"--placebo-report: the report can't be written to {run.report_path}: its "
+                                "folder doesn't exist. Create it, or give another path.")
     config.pluginmanager.register(run, "placebo_unittest-run")
     if config.pluginmanager.hasplugin("xdist"):
         config.pluginmanager.register(_XdistController(run), "placebo_unittest-xdist")
@@ -195,28 +219,36 @@ class _Run:
         self.config = config
         self.tests_run = 0
         self.from_workers = stats.Totals()
+        self.started = now()
+        self.report_path = _report_path(config)
+        self.written: str | None = None
+        self.problem: str | None = None
         self._start: stats.Totals | None = None
-        self._start_counts: tuple[int, ...] = ()
+        self._mark = stats.Totals().mark()
 
     def _begin(self) -> None:
         self._start = stats.totals
-        self._start_counts = _counts(stats.totals)
+        self._mark = stats.totals.mark()
 
     def here(self) -> stats.Totals:
         """The totals of the contexts finished in this process during the run."""
         current = stats.totals
         if current is not self._start:  # reset since the run began: all of it is ours
-            return _copy(current)
-        tests, replayed, recorded, live, written, unused, missing = self._start_counts
-        return stats.Totals(
-            tests=current.tests - tests, replayed=current.replayed - replayed,
-            recorded=current.recorded - recorded, live=current.live - live,
-            written=current.written[written:], unused=current.unused[unused:],
-            missing=current.missing[missing:])
+            return current.since(stats.Totals().mark())
+        return current.since(self._mark)
 
     def overall(self) -> stats.Totals:
         """This process's totals plus those the workers sent."""
-        return _merge(self.here(), self.from_workers)
+        return self.here().merged(self.from_workers)
+
+    def report(self) -> RunReport:
+        """The run's report (see :mod:`placebo_unittest.run_report`)."""
+        try:
+            extra = read_env().drift_ignore or ()
+        except PlaceboError:  # reported by the tests themselves
+            extra = ()
+        return RunReport.from_runs(self.overall().runs, by="pytest", base=str(self.config.rootpath),
+                                   started=self.started, rules=rules_for(extra))
 
     # hooks ------------------------------------------------------------------------
     @pytest.hookimpl(tryfirst=True)
@@ -229,22 +261,40 @@ class _Run:
         self.tests_run += 1
 
     def pytest_sessionfinish(self, session: pytest.Session) -> None:
-        """In a pytest-xdist worker: hand this worker's totals to the controller."""
+        """In a pytest-xdist worker: hand this worker's totals to the controller.
+        Elsewhere: write the run's report, if one was asked for."""
         output = getattr(self.config, "workeroutput", None)
         if output is not None:
-            output[WORKER_OUTPUT_KEY] = _to_wire(self.here())
+            output[WORKER_OUTPUT_KEY] = self.here().to_wire()
+            return
+        if self.report_path is None or hasattr(self.config, "workerinput"):
+            return
+        try:
+            write_report(self.report(), self.report_path)
+        except PlaceboError as exc:
+            self.problem = str(exc)
+            if session.exitstatus == pytest.ExitCode.OK:
+                session.exitstatus = pytest.ExitCode.USAGE_ERROR
+        else:
+            self.written = self.report_path
 
     def pytest_terminal_summary(self, terminalreporter: Any) -> None:
-        """End with ``python -m placebo_unittest``'s summary if a placebo test ran."""
+        """End with ``python -m placebo_unittest``'s summary if a placebo test ran,
+        the drift of the tests recorded again, and where the report went."""
         if hasattr(self.config, "workerinput"):
             return
         totals = self.overall()
-        if not totals.tests:
-            return
-        terminalreporter.write_line(totals.summary(self.tests_run))
-        for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
-            for path in paths:
-                terminalreporter.write_line(f"  {title}: {path}")
+        if totals.tests:
+            terminalreporter.write_line(totals.summary(self.tests_run))
+            for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
+                for path in paths:
+                    terminalreporter.write_line(f"  {title}: {path}")
+            for line in drift_lines(self.report()):
+                terminalreporter.write_line(line)
+        if self.written is not None:
+            terminalreporter.write_line(f"placebo_unittest: report written to {self.written}")
+        if self.problem is not None:
+            terminalreporter.write_line(f"placebo_unittest: {self.problem}", red=True)
 
 
 class _XdistController:
@@ -255,45 +305,24 @@ class _XdistController:
 
     @pytest.hookimpl(optionalhook=True)
     def pytest_testnodedown(self, node: Any, error: object | None) -> None:
-        """Add a finished worker's totals to the run's."""
+        """Add a finished worker's totals (and its tests' accounts) to the run's."""
         data = getattr(node, "workeroutput", {}).get(WORKER_OUTPUT_KEY)
         if data:
-            self.run.from_workers = _merge(self.run.from_workers, _from_wire(data))
+            self.run.from_workers = self.run.from_workers.merged(stats.Totals.from_wire(data))
 
 
-def _counts(totals: stats.Totals) -> tuple[int, ...]:
-    return (totals.tests, totals.replayed, totals.recorded, totals.live,
-            len(totals.written), len(totals.unused), len(totals.missing))
-
-
-def _copy(totals: stats.Totals) -> stats.Totals:
-    return stats.Totals(tests=totals.tests, replayed=totals.replayed, recorded=totals.recorded,
-                        live=totals.live, written=list(totals.written), unused=list(totals.unused),
-                        missing=list(totals.missing))
-
-
-def _merge(first: stats.Totals, second: stats.Totals) -> stats.Totals:
-    return stats.Totals(
-        tests=first.tests + second.tests, replayed=first.replayed + second.replayed,
-        recorded=first.recorded + second.recorded, live=first.live + second.live,
-        written=first.written + second.written, unused=first.unused + second.unused,
-        missing=first.missing + second.missing)
-
-
-def _to_wire(totals: stats.Totals) -> dict[str, Any]:
-    """Totals as plain data that execnet can carry to the controller."""
-    return {"tests": totals.tests, "replayed": totals.replayed, "recorded": totals.recorded,
-            "live": totals.live, "written": list(totals.written), "unused": list(totals.unused),
-            "missing": list(totals.missing)}
-
-
-def _from_wire(data: dict[str, Any]) -> stats.Totals:
-    return stats.Totals(
-        tests=int(data.get("tests", 0)), replayed=int(data.get("replayed", 0)),
-        recorded=int(data.get("recorded", 0)), live=int(data.get("live", 0)),
-        written=[str(p) for p in data.get("written", ())],
-        unused=[str(p) for p in data.get("unused", ())],
-        missing=[str(p) for p in data.get("missing", ())])
+def _report_path(config: pytest.Config) -> str | None:
+    """Where the run's report goes: ``--placebo-report``, else ``$PLACEBO_REPORT``,
+    taken from the directory pytest was started in; None for no report."""
+    path = config.getoption("placebo_report", None)
+    if not path:
+        try:
+            path = read_env().report
+        except PlaceboError:  # another variable is wrong: the tests that use placebo say so
+            return None
+    if not path:
+        return None
+    return os.path.join(str(config.invocation_params.dir), os.path.expanduser(path))
 
 
 # -- tests, their outcome, their marker --------------------------------------------------

@@ -2,7 +2,8 @@
 
 ::
 
-    python -m placebo_unittest [--record|--playback|--once|--live] [--moto] [unittest arguments]
+    python -m placebo_unittest [--record|--playback|--once|--live] [--moto] [--placebo-report FILE]
+                               [unittest arguments]
 
 It sets ``PLACEBO_MODE`` for the run, hands the rest of the arguments to
 unittest's own command line (so ``discover -s tests``, test names, ``-v``,
@@ -10,7 +11,11 @@ unittest's own command line (so ``discover -s tests``, test names, ``-v``,
 calls replayed, recorded and live, and of recordings written, unused and
 missing. ``--moto`` starts moto's server on 127.0.0.1 for the run and points
 boto3 at it with fake credentials, so recordings can be made with no AWS
-account (it needs ``pip install "moto[server]"``).
+account (it needs ``pip install "moto[server]"``). When tests were recorded
+again, a few more lines say how many changed and what changed most.
+``--placebo-report FILE`` (or ``$PLACEBO_REPORT``) writes the run's report
+(:mod:`placebo_unittest.run_report`): which recordings each test replayed,
+wrote, left unused or missed, and the drift of those recorded again.
 """
 from __future__ import annotations
 
@@ -20,15 +25,18 @@ import os
 import sys
 import unittest
 from collections.abc import Iterator, Sequence
+from typing import NoReturn
 
 from . import stats
 from .config import Mode
+from .run_report import RunReport, drift_lines, now, write_report
+from .volatile import IgnoreRules
 
 __all__ = ["main"]
 
 USAGE = """\
 usage: python -m placebo_unittest [--record | --playback | --once | --live] [--moto]
-                                  [unittest arguments ...]
+                                  [--placebo-report FILE] [unittest arguments ...]
 
 Runs unittest (as `python -m unittest` would) with PLACEBO_MODE set, then prints
 what placebo_unittest did. With no unittest arguments it discovers tests in the
@@ -40,28 +48,54 @@ current directory.
   --live       call AWS for real; nothing is recorded or replayed
   --moto       run moto's server on 127.0.0.1 for the run and send calls there
                (fake credentials; needs moto[server])
+  --placebo-report FILE
+               write the run's report to FILE (JSON): the recordings each test
+               replayed, recorded, left unused or missed, and what recording
+               again changed (default: $PLACEBO_REPORT; none if unset)
 """
 
 _MODE_FLAGS = {"--" + mode.value: mode for mode in Mode}
 
 
-def _split_arguments(argv: Sequence[str]) -> tuple[Mode | None, bool, list[str]]:
-    mode: Mode | None = None
-    moto = False
-    rest: list[str] = []
-    for argument in argv:
+class _Arguments:
+    """The runner's own flags, and what goes to unittest."""
+
+    def __init__(self) -> None:
+        self.mode: Mode | None = None
+        self.moto = False
+        self.report: str | None = None
+        self.rest: list[str] = []
+
+
+_REPORT_FLAG = "--placebo-report"
+
+
+def _usage_error(message: str) -> NoReturn:
+    sys.stderr.write(f"placebo_unittest: {message}\n")
+    raise SystemExit(2)
+
+
+def _split_arguments(argv: Sequence[str]) -> _Arguments:
+    found = _Arguments()
+    arguments = iter(argv)
+    for argument in arguments:
         if argument in _MODE_FLAGS:
-            if mode is not None and mode is not _MODE_FLAGS[argument]:
-                raise SystemExit("placebo_unittest: choose one of {}".format(", ".join(_MODE_FLAGS)))
-            mode = _MODE_FLAGS[argument]
+            if found.mode is not None and found.mode is not _MODE_FLAGS[argument]:
+                _usage_error("choose one of {}".format(", ".join(_MODE_FLAGS)))
+            found.mode = _MODE_FLAGS[argument]
         elif argument == "--moto":
-            moto = True
-        elif argument in ("-h", "--help") and not rest:
+            found.moto = True
+        elif argument == _REPORT_FLAG or argument.startswith(_REPORT_FLAG + "="):
+            value = argument.partition("=")[2] if "=" in argument else next(arguments, "")
+            if not value.strip():
+                _usage_error(f"{_REPORT_FLAG} needs a file name: {_REPORT_FLAG} report.json")
+            found.report = value
+        elif argument in ("-h", "--help") and not found.rest:
             sys.stdout.write(USAGE)
             raise SystemExit(0)
         else:
-            rest.append(argument)
-    return mode, moto, rest
+            found.rest.append(argument)
+    return found
 
 
 @contextlib.contextmanager
@@ -101,31 +135,56 @@ def _moto_server() -> Iterator[dict[str, str]]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the exit status."""
-    mode, moto, rest = _split_arguments(sys.argv[1:] if argv is None else argv)
+    arguments = _split_arguments(sys.argv[1:] if argv is None else argv)
     environment = {}
-    if mode is not None:
-        environment["PLACEBO_MODE"] = mode.value
+    if arguments.mode is not None:
+        environment["PLACEBO_MODE"] = arguments.mode.value
     stats.reset()
+    started = now()
     with contextlib.ExitStack() as stack:
-        if moto:
+        if arguments.moto:
             environment.update(stack.enter_context(_moto_server()))
         stack.enter_context(_environment(environment))
         from .config import read_env
         from .errors import PlaceboError
 
         try:
-            read_env()  # a wrong PLACEBO_MODE etc. fails here, before any test runs
+            settings = read_env()  # a wrong PLACEBO_MODE etc. fails here, before any test runs
         except PlaceboError as exc:
             sys.stderr.write(f"placebo_unittest: {exc}\n")
             return 2
-        program = unittest.main(module=None, argv=["python -m placebo_unittest"] + rest, exit=False)
-    sys.stderr.write(stats.totals.summary(program.result.testsRun) + "\n")
-    for title, paths in (("unused", stats.totals.unused), ("missing", stats.totals.missing)):
+        report_path = arguments.report or settings.report
+        if report_path is not None and not os.path.isdir(os.path.dirname(os.path.abspath(report_path))):
+            sys.stderr.write(f"placebo_unittest: the report can't be written to {report_path}: its folder "
+                             "doesn't exist. Create it, or give another path.\n")
+            return 2
+        base = os.getcwd()
+        program = unittest.main(module=None, argv=["python -m placebo_unittest"] + arguments.rest, exit=False)
+    totals = stats.totals
+    sys.stderr.write(totals.summary(program.result.testsRun) + "\n")
+    for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
         for path in paths:
             sys.stderr.write(f"  {title}: {path}\n")
+    report = RunReport.from_runs(totals.runs, by="unittest", base=base, started=started,
+                                 rules=_rules(settings.drift_ignore))
+    for line in drift_lines(report):
+        sys.stderr.write(line + "\n")
+    if report_path is not None:
+        try:
+            write_report(report, report_path)
+        except PlaceboError as exc:
+            sys.stderr.write(f"placebo_unittest: {exc}\n")
+            return 2
+        sys.stderr.write(f"placebo_unittest: report written to {report_path}\n")
     result = program.result
     if not result.wasSuccessful():
         return 1
     if result.testsRun == 0:
         return 5
     return 0
+
+
+def _rules(extra: tuple[str, ...] | None) -> IgnoreRules:
+    from .rerecording import rules_for
+
+    return rules_for(extra or ())

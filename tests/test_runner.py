@@ -150,6 +150,11 @@ def test_record_with_moto_then_playback(tmp_path, suite):
         "sqs.CreateQueue_1.json", "sqs.GetQueueUrl_1.json"]
     assert listing(suite / "placebo" / "QueueTest.test_identity") == ["sts.GetCallerIdentity_1.json"]
     assert "stale" not in Path(old[0]).read_text()  # recorded again from moto
+    # What recording again changed, in a few lines: test_create is new, test_identity changed.
+    assert ("\nplacebo_unittest drift: Drift in 2 of 2 tests (1 changed, 1 added): calls 1 changed, 2 added, "
+            "1 removed;") in err, err
+    assert "\n  Changed most:\n    sts.GetCallerIdentity data.UserId  (1 call)\n" in err.replace(
+        "    sts.GetCallerIdentity data.Arn  (1 call)\n", ""), err
     status, _out, err, numbers = placebo_unittest(tmp_path, cwd=suite)
     assert status == 0, err
     assert numbers == counts(tests=2, replayed=3), err
