@@ -5,6 +5,7 @@
 import logging
 
 from .calls import Call
+from .claims import CollectionError
 from .config import Match, Mode, OnExhausted, OnUnused, RecordFormat
 from .context import PlaceboContext, UnusedRecordingsWarning
 from .decorators import placebo_session
@@ -30,6 +31,7 @@ from .matching import RequestMismatchError
 from .naming import UnsafeNameError
 from .pill import FakeHttpResponse, Pill, attach
 from .redaction import BUILTIN_REDACTORS, DEFAULT_REDACTORS
+from .run_report import ReportError
 from .seal import ForeignClientError, ForeignClients, NetworkInPlaybackError
 from .testcase import AsyncPlaceboTestCase, PlaceboMixin, PlaceboTestCase
 
@@ -67,6 +69,8 @@ __all__ = [
     "ForeignClients",
     "ForeignClientError",
     "NetworkInPlaybackError",
+    "ReportError",
+    "CollectionError",
     "RecordingIsDirectoryError",
     "RecordingTooLargeError",
     "InvalidLimitError",

@@ -122,6 +122,21 @@ def placebo_session(target: T | None = None, **options: Any) -> Any:
     return wrapper
 
 
+def _finish(test: unittest.TestCase, context: Any) -> None:
+    """Finish a decorated class's test with its outcome, as unittest knows it
+    when the test's cleanups run: a failed test's attempt is kept aside, and
+    a skipped one's discarded, as for PlaceboTestCase."""
+    outcome = getattr(test, "_outcome", None)
+    result = getattr(outcome, "result", None)
+
+    def listed(kind: str) -> bool:
+        return any(case is test for case, _detail in getattr(result, kind, None) or ())
+
+    skipped = listed("skipped")
+    failed = listed("failures") or listed("errors") or not getattr(outcome, "success", True)
+    context.finish(not failed and not skipped, skipped=skipped)
+
+
 def _decorate_class(cls: type, options: dict[str, Any]) -> type:
     if not (isinstance(cls, type) and issubclass(cls, unittest.TestCase)):
         raise TypeError("placebo_session decorates functions and unittest.TestCase "
@@ -135,7 +150,7 @@ def _decorate_class(cls: type, options: dict[str, Any]) -> type:
                            asynchronous)
         self.session = context.start()  # type: ignore[attr-defined]
         self.pill = context.pill  # type: ignore[attr-defined]
-        self.addCleanup(context.finish, True)
+        self.addCleanup(_finish, self, context)
         original_setup(self)
 
     cls.setUp = setUp  # type: ignore[method-assign]

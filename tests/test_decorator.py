@@ -10,7 +10,7 @@ import unittest
 import boto3
 import pytest
 
-from placebo_unittest import ConfigurationError, PickleNotAllowedError, RecordingNotFoundError
+from placebo_unittest import ConfigurationError, PickleNotAllowedError, PlaceboContext, RecordingNotFoundError
 from placebo_unittest.utils import placebo_session
 
 from testcase_helpers import (  # noqa: F401 - repo_untouched is an autouse fixture
@@ -171,6 +171,35 @@ def test_a_decorated_class_gives_each_test_its_own_session_and_pill(tmp_path):
     assert boto3.DEFAULT_SESSION is before
     assert seen == [("setUp", True), (str(tmp_path / "Decorated.test_one"), "playback"),
                     ("setUp", True), (str(tmp_path / "Decorated.test_two"), "playback")]
+
+
+def test_a_decorated_class_finishes_each_test_with_its_outcome(tmp_path, monkeypatch):
+    # A failed test's run must not count its unreached recordings as unused (see run reports).
+    seen = []
+    finish = PlaceboContext.finish
+
+    def spy(self, passed, skipped=False):
+        seen.append((self.label, passed, skipped))
+        return finish(self, passed, skipped)
+
+    monkeypatch.setattr(PlaceboContext, "finish", spy)
+
+    @placebo_session
+    class Outcomes(unittest.TestCase):
+        def test_passes(self):
+            pass
+
+        def test_fails(self):
+            self.fail("on purpose")
+
+        def test_skips(self):
+            self.skipTest("later")
+
+    with environment(tmp_path, PLACEBO_DIR=str(tmp_path)), network_blocked():
+        result = run(Outcomes)
+    assert (len(result.failures), len(result.skipped)) == (1, 1)
+    assert sorted(seen) == [("Outcomes.test_fails", False, False), ("Outcomes.test_passes", True, False),
+                            ("Outcomes.test_skips", False, True)]
 
 
 def test_only_functions_and_testcase_classes_can_be_decorated():
