@@ -43,6 +43,9 @@ setup(
         # Async clients: aiobotocore pins the botocore versions it works with, so
         # it is installed only for those who ask (see docs/async.rst).
         "async": ["aiobotocore>=2.7"],
+        # A faster JSON parser for first replays of large recordings (see
+        # docs/performance.rst); without it the json module reads every file.
+        "fast": ["msgspec>=0.18"],
         "test": [
             "moto[server]>=5.0",
             "pytest>=7",
@@ -56,8 +59,11 @@ setup(
             "s3fs>=2023.6",
             "pytest-asyncio>=0.24",
             "anyio>=4",
+            # Both ways of reading recordings are tested: this one with msgspec,
+            # and the json module's with msgspec set aside (tests/test_listed_tags.py).
+            "msgspec>=0.18",
         ],
-        "bench": ["placebo==0.10.0"],
+        "bench": ["placebo==0.10.0", "msgspec>=0.18"],
         "docs": ["sphinx>=5"],
         # Pinned to a minor release: a newer ruff or mypy may find new things.
         "lint": ["ruff~=0.17.6", "mypy~=2.4.1", "types-python-dateutil"],

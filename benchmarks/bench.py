@@ -36,7 +36,9 @@ The sections
    In the ``small`` group, with aiobotocore installed, one more row replays
    the same file for an aiobotocore client (``await client.describe_addresses()``
    in one event loop): async replay per call beside sync replay, whose
-   ratio is the async target.
+   ratio is the async target. In the first-replay groups, with msgspec (the
+   ``fast`` extra) installed, one more row reads the files with the json
+   module only, as placebo_unittest does without the extra.
 2. setup: what a test pays to get one EC2 client, set-up and tear-down
    included: a generated module of trivial tests run by unittest, total time
    over the number of tests. ``PlaceboTestCase`` (``self.client("ec2")``),
@@ -51,9 +53,12 @@ The sections
    ``--suite-tests`` tests (1,000 by default), each making the same three EC2
    calls (``describe_addresses``, ``describe_key_pairs``,
    ``describe_vpcs``) and checking the answers: PlaceboTestCase replaying
-   recordings, placebo's decorator replaying recordings, and moto's
-   ``@mock_aws``. The recordings hold what moto answers, saved by each
-   library's own ``save_response`` in the layout it reads,
+   recordings, placebo's decorator replaying recordings, moto's
+   ``@mock_aws``, and the floor: the same tests with botocore's ``Stubber``
+   on one client shared by the whole run, each test queueing its three
+   responses (written out in a helper module, so no file is read and no
+   session is made per test). The recordings hold what moto answers, saved
+   by each library's own ``save_response`` in the layout it reads,
    ``<dir>/<ClassName>.<test_name>/ec2.DescribeVpcs_1.json``. Wall time
    includes starting Python and importing everything; peak RSS is the
    ``unittest`` process's maximum resident set size. The suite is run once
@@ -62,7 +67,7 @@ The sections
    tests anyway.
 
 ``--quick`` keeps the shapes and shrinks the sizes: 300 and 4 calls, 6
-tests, 20/200/1,000 responses, a 20-test suite, 2 runs of everything.
+tests, 20/100/500 responses, a 20-test suite, 2 runs of everything.
 
 Reading the table
 -----------------
@@ -107,12 +112,13 @@ FULL = {"repeats": 5, "small_calls": 2000, "small_warmup": 100, "large_calls": 2
         "setup_tests": 30, "setup_warmup": 2, "recording_sizes": [100, 1000, 5000],
         "suite_tests": 1000, "suite_repeats": 1}
 QUICK = {"repeats": 2, "small_calls": 300, "small_warmup": 30, "large_calls": 4, "large_warmup": 1,
-         "setup_tests": 6, "setup_warmup": 1, "recording_sizes": [20, 200, 1000],
+         "setup_tests": 6, "setup_warmup": 1, "recording_sizes": [20, 100, 500],
          "suite_tests": 20, "suite_repeats": 2}
 
 ENGINES = {
     "playback": {"placebo_unittest": "placebo_unittest attach(match=order)",
                  "placebo_unittest_async": "placebo_unittest, aiobotocore client",
+                 "placebo_unittest_json": "placebo_unittest, json module only",
                  "placebo": "placebo 0.10.0 attach",
                  "stubber": "Stubber: add_response + call",
                  "stubber_preloaded": "Stubber: call, responses added before"},
@@ -124,7 +130,8 @@ ENGINES = {
                   "placebo": "placebo 0.10.0 save_response"},
     "suite": {"placebo_unittest": "PlaceboTestCase",
               "placebo": "placebo 0.10.0 @placebo_session",
-              "moto": "moto @mock_aws"},
+              "moto": "moto @mock_aws",
+              "stubber": "Stubber floor: one shared client"},
 }
 
 # (section, row group, engine the ratio is taken against, what is compared, limit, "<=" or ">=")
@@ -133,11 +140,15 @@ ENGINES = {
 TARGETS: list[tuple[str, str, str | tuple[str, str] | None, str, float, str]] = [
     ("suite", "suite", "placebo", "suite of {tests}: placebo_unittest faster than placebo's decorator", 10.0, ">="),
     ("suite", "suite", "moto", "suite of {tests}: placebo_unittest faster than moto", 25.0, ">="),
+    ("suite", "suite", ("placebo_unittest", "stubber"), "suite of {tests}: PlaceboTestCase / Stubber floor suite",
+     3.0, "<="),
     ("setup", "one client", "placebo", "set-up+tear-down: PlaceboTestCase / placebo's decorator", 0.1, "<="),
     ("setup", "one client", "moto", "set-up+tear-down: PlaceboTestCase / moto's mock_aws", 0.1, "<="),
     ("playback", "small", "stubber", "playback small: placebo_unittest / Stubber (add_response + call)", 1.3,
      "<="),
     ("playback", "large", "placebo", "playback large: placebo_unittest / placebo", 0.2, "<="),
+    ("playback", "small, first replays", "placebo", "first replay small: placebo_unittest / placebo", 0.8, "<="),
+    ("playback", "large, first replays", "placebo", "first replay large: placebo_unittest / placebo", 0.5, "<="),
     ("playback", "small", ("placebo_unittest_async", "placebo_unittest"),
      "playback small: async replay / sync replay (placebo_unittest)", 1.5, "<="),
     ("recording", "linearity", None, "recording: placebo_unittest largest / middle size", 6.0, "<="),
@@ -289,12 +300,14 @@ def summarize(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 #: The async row runs where aiobotocore (placebo_unittest's async extra) is installed.
 ASYNC_ENGINES = ("placebo_unittest_async",) if importlib.util.find_spec("aiobotocore") else ()
+#: Where msgspec (the fast extra) is installed, first replays are also timed without it.
+JSON_ENGINES = ("placebo_unittest_json",) if importlib.util.find_spec("msgspec") else ()
 
 PLAYBACK_GROUPS = {  # group: (response, files, engines)
     "small": ("small", "one", ("placebo_unittest", *ASYNC_ENGINES, "placebo", "stubber", "stubber_preloaded")),
     "large": ("large", "one", ("placebo_unittest", "placebo", "stubber", "stubber_preloaded")),
-    "small, first replays": ("small", "own", ("placebo_unittest", "placebo")),
-    "large, first replays": ("large", "own", ("placebo_unittest", "placebo")),
+    "small, first replays": ("small", "own", ("placebo_unittest", *JSON_ENGINES, "placebo")),
+    "large, first replays": ("large", "own", ("placebo_unittest", *JSON_ENGINES, "placebo")),
 }
 
 
@@ -357,11 +370,12 @@ def measure_suite(settings: dict[str, Any], workdir: str, progress: Progress) ->
     count = settings["suite_tests"]
     root = os.path.join(workdir, "suite")
     recordings = {engine: os.path.join(root, "recordings-" + engine) for engine in ("placebo_unittest", "placebo")}
-    run_child({"task": "suite_recordings", "tests": count, "directories": recordings}, workdir)
+    made = run_child({"task": "suite_recordings", "tests": count, "directories": recordings}, workdir)
     suites = {}
     for engine in ENGINES["suite"]:
         suites[engine] = os.path.join(root, "tests-" + engine)
-        bench_data.write_suite(suites[engine], engine, count, recordings.get(engine, ""))
+        bench_data.write_suite(suites[engine], engine, count, recordings.get(engine, ""),
+                               [tuple(pair) for pair in made["responses"]])
     progress.step(f"suite: {count:,} tests written for each engine, with recordings")
 
     def run(engine: str) -> dict[str, Any]:
@@ -434,7 +448,7 @@ def machine() -> dict[str, Any]:
         "memory_gib": memory,
         "load_average_at_start": [round(value, 2) for value in os.getloadavg()] if hasattr(os, "getloadavg") else None,
         "versions": {name: version(name) for name in ("placebo_unittest", "placebo", "boto3", "botocore", "moto",
-                                                      "aiobotocore")},
+                                                      "aiobotocore", "msgspec")},
     }
 
 
@@ -572,7 +586,7 @@ def write_json(report: dict[str, Any], options: argparse.Namespace) -> str:
 
 def _step_count(settings: dict[str, Any], sections: Sequence[str]) -> int:
     playback = sum(len(engines) for _s, _f, engines in PLAYBACK_GROUPS.values())
-    per_repeat = {"playback": playback, "setup": 4, "recording": 3 * 2, "suite": 3}
+    per_repeat = {"playback": playback, "setup": 4, "recording": 3 * 2, "suite": len(ENGINES["suite"])}
     total = sum(per_repeat[section] * settings["suite_repeats" if section == "suite" else "repeats"]
                 for section in sections)
     return total + (1 if "suite" in sections else 0)

@@ -56,7 +56,10 @@ def _attach(engine: str, session: Any, directory: str) -> Any:
     """The engine's pill on ``session``, replaying and recording in ``directory``."""
     if engine.startswith("placebo_unittest"):
         import placebo_unittest
+        from placebo_unittest import fresh
 
+        if engine == "placebo_unittest_json":
+            fresh._FAST = None  # as without the fast extra: the json module reads every file
         return placebo_unittest.attach(session, directory, match="order")
     import placebo
 
@@ -256,7 +259,9 @@ def suite_recordings(task: dict[str, Any]) -> dict[str, Any]:
     The three responses are what moto answers in a fresh account, fetched
     once. Each engine saves them with its own ``save_response`` into the
     first test's directory, ``<ClassName>.<test_name>``, which is then
-    copied for every other test.
+    copied for every other test. They are returned too, as
+    ``[(method, response), ...]``, for the Stubber's suite (they hold only
+    JSON's types).
     """
     import boto3
     from moto import mock_aws
@@ -271,7 +276,9 @@ def suite_recordings(task: dict[str, Any]) -> dict[str, Any]:
             _save(engine, first, operation, response)
         for name in names[1:]:
             shutil.copytree(first, os.path.join(root, name))
-    return {"files": len(names) * len(responses)}
+    methods = dict(bench_data.SUITE_CALLS)
+    return {"files": len(names) * len(responses),
+            "responses": [(methods[operation], response) for operation, response in responses]}
 
 
 TASKS = {"playback": playback, "setup": setup, "recording": recording, "suite_recordings": suite_recordings}

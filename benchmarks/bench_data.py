@@ -191,7 +191,38 @@ _ENGINES = {
         "unittest.TestCase", "", "    @mock_aws\n", "",
         f'ec2 = boto3.client("ec2", region_name="{REGION}")',
     ),
+    # The floor: no files and no session per test, one client for the whole
+    # run, and botocore's Stubber answering with the same responses.
+    "stubber": (
+        "import unittest\n\nfrom stubbed import stubbed_client\n",
+        "unittest.TestCase", "", "", "",
+        "ec2 = stubbed_client()",
+    ),
 }
+
+#: The helper module of the Stubber suite: one client and its Stubber for the
+#: whole process; each test queues the three responses, built afresh as a
+#: test that writes them out would build them.
+STUBBED_MODULE = '''"""The shared client of the Stubber floor suite."""
+import boto3
+from botocore.stub import Stubber
+
+_CLIENT = boto3.Session(region_name={region!r}).client("ec2", endpoint_url={endpoint!r})
+_STUBBER = Stubber(_CLIENT)
+_STUBBER.activate()
+
+
+def _responses():
+    return {responses}
+
+
+def stubbed_client():
+    """The shared client, with this test's three responses queued."""
+    _STUBBER.assert_no_pending_responses()  # the previous test used all of its own
+    for method, response in _responses():
+        _STUBBER.add_response(method, response)
+    return _CLIENT
+'''
 
 
 def write_module(path: str, engine: str, classes: list[tuple[str, list[str]]], body: str,
@@ -222,9 +253,17 @@ def suite_tests(count: int) -> list[tuple[str, str, str]]:
     return names
 
 
-def write_suite(directory: str, engine: str, count: int, recordings: str = "") -> None:
-    """Write a suite of ``count`` tests of three calls each for ``engine`` into ``directory``."""
+def write_suite(directory: str, engine: str, count: int, recordings: str = "",
+                responses: list[tuple[str, Any]] | None = None) -> None:
+    """Write a suite of ``count`` tests of three calls each for ``engine`` into ``directory``.
+
+    The Stubber's suite needs ``responses``, ``[(method, response), ...]``:
+    what the other engines' recordings hold."""
     os.makedirs(directory, exist_ok=True)
+    if engine == "stubber":
+        with open(os.path.join(directory, "stubbed.py"), "w") as handle:
+            handle.write(STUBBED_MODULE.format(region=REGION, endpoint=DEAD_ENDPOINT,
+                                               responses=repr(list(responses or []))))
     modules: dict[tuple[str, str], list[str]] = {}
     for module, class_name, test in suite_tests(count):
         modules.setdefault((module, class_name), []).append(test)

@@ -46,6 +46,7 @@ from .eventstreams import (
 )
 from .pill import FakeHttpResponse, Pill
 from .session import cover_async_waiters
+from .shortcut import marked, unsent_request
 
 try:
     from aiobotocore.client import AioBaseClient
@@ -55,7 +56,8 @@ try:
 except ImportError as exc:  # no async extra: the message says what to install
     raise AsyncSupportMissingError() from exc
 
-__all__ = ["AsyncShell", "wiring", "is_async_client", "async_body", "RecordedResponse", "async_event_stream",
+__all__ = ["AsyncShell", "AsyncPlaybackShortcut", "wiring", "is_async_client", "is_async_class",
+           "async_body", "RecordedResponse", "async_event_stream",
            "AsyncRecordingEventStream"]
 
 #: The events whose handlers an aiobotocore client gets from :class:`AsyncShell`
@@ -72,6 +74,29 @@ _shells: weakref.WeakKeyDictionary[Pill, AsyncShell] = weakref.WeakKeyDictionary
 def is_async_client(client: Any) -> bool:
     """True for an aiobotocore client (aioboto3's and s3fs's included)."""
     return isinstance(client, AioBaseClient)
+
+
+def is_async_class(cls: Any) -> bool:
+    """True for aiobotocore's client class and its subclasses."""
+    return isinstance(cls, type) and issubclass(cls, AioBaseClient)
+
+
+class AsyncPlaybackShortcut:
+    """:class:`~placebo_unittest.shortcut.PlaybackShortcut` for aiobotocore
+    clients, whose two request-building steps are coroutines."""
+
+    meta: Any
+
+    async def _resolve_endpoint_ruleset(self, *args: Any, **kwargs: Any) -> Any:
+        if marked(args, kwargs, "request_context", 2) is not None:
+            return (self.meta.endpoint_url, {}, {})
+        return await super()._resolve_endpoint_ruleset(*args, **kwargs)  # type: ignore[misc]
+
+    async def _convert_to_request_dict(self, *args: Any, **kwargs: Any) -> Any:
+        context = marked(args, kwargs, "context", 3)
+        if context is not None:
+            return unsent_request(self, args, kwargs, context)
+        return await super()._convert_to_request_dict(*args, **kwargs)  # type: ignore[misc]
 
 
 def wiring(pill: Pill, client: Any, handlers: list[tuple[str, Any, str]]) -> list[tuple[str, Any, str]]:

@@ -28,7 +28,7 @@ from .codec import (
     tagged,
 )
 
-__all__ = ["Invalid", "text_of", "json_problem", "check_document", "check_section", "check_data",
+__all__ = ["Invalid", "text_of", "bytes_of", "json_problem", "check_document", "check_section", "check_data",
            "named", "kind_of"]
 
 class Invalid(Exception):
@@ -42,6 +42,17 @@ _UTF8_BOM = b"\xef\xbb\xbf"
 def text_of(raw: bytes) -> str:
     """The text of a JSON file: UTF-8, without NUL bytes; a leading UTF-8 byte
     order mark, which editors on Windows often add, is dropped."""
+    raw = bytes_of(raw)
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise Invalid(f"it is not UTF-8 text: the byte 0x{raw[exc.start]:02x} at offset {exc.start} can't be "
+                      f"decoded ({exc.reason}); save it as UTF-8") from exc
+
+
+def bytes_of(raw: bytes) -> bytes:
+    """The bytes of a JSON file that :func:`text_of` decodes: checked for
+    what can be seen without decoding them, a leading byte order mark dropped."""
     if raw.startswith(_UTF8_BOM):
         raw = raw[len(_UTF8_BOM):]
     if not raw or raw.isspace():  # isspace stops at the first other byte; strip would copy it all
@@ -57,11 +68,7 @@ def text_of(raw: bytes) -> str:
         raise Invalid(f"it holds a NUL byte at offset {nul}, which JSON text never does: the file was "
                        "damaged (a crash or a full disk can leave NUL bytes) or saved as UTF-16 or "
                        "UTF-32 rather than UTF-8")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        raise Invalid(f"it is not UTF-8 text: the byte 0x{raw[exc.start]:02x} at offset {exc.start} can't be "
-                      f"decoded ({exc.reason}); save it as UTF-8") from exc
+    return raw
 
 
 def json_problem(text: str, exc: json.JSONDecodeError) -> str:

@@ -18,7 +18,7 @@ from botocore.response import StreamingBody
 from dateutil.tz import tzutc
 
 __all__ = [
-    "FORMAT_VERSION", "SECTION", "UTC_ZONE", "DATETIME_FIELDS", "BODY_TAGS", "Path",
+    "FORMAT_VERSION", "SECTION", "TAGGED", "UTC_ZONE", "DATETIME_FIELDS", "BODY_TAGS", "Path",
     "object_hook", "tagged", "body_bytes", "apply_entry", "convert", "split_pairs", "Decoder", "show_path",
 ]
 
@@ -26,6 +26,11 @@ FORMAT_VERSION = 1
 
 
 SECTION = "placebo_unittest"
+
+
+#: The member of the section listing where ``data`` holds tagged values (see
+#: :mod:`placebo_unittest.fresh`).
+TAGGED = "tagged"
 
 
 UTC_ZONE = tzutc()

@@ -49,6 +49,7 @@ from .placebo_format import (  # noqa: F401
 )
 from .redaction import RedactSpec
 from .serializer import Recording, decode
+from .shortcut import ANSWERED, PlaybackShortcut
 from .storage import RecordingStore
 from .validation import check_manual_response
 
@@ -297,16 +298,7 @@ class Pill:
         self._session = session
         self._data_path = os.fspath(data_path)
         self._core.store = RecordingStore(self._data_path)
-        pill = weakref.ref(self)
-
-        class PlaceboClientMixin:
-            def __init__(client, *args: Any, **kwargs: Any) -> None:
-                super().__init__(*args, **kwargs)
-                owner = pill()
-                if owner is not None:
-                    owner.add_client(client)
-
-        self._mixin = PlaceboClientMixin
+        self._mixins: dict[type, type] = {}
         # boto3's and aioboto3's sessions hold the emitter as .events; botocore's
         # and aiobotocore's sessions take registrations themselves.
         getattr(session, "events", session).register(
@@ -316,7 +308,34 @@ class Pill:
         LOG.debug("attached to %r, recordings in %s", session, self._data_path)
 
     def _creating_client_class(self, class_attributes: Any, base_classes: list[type], **kwargs: Any) -> None:
-        base_classes.insert(0, self._mixin)
+        shortcut: type = PlaybackShortcut
+        if sys.modules.get("aiobotocore.client") is not None:  # an async client skips its requests with awaits
+            from .aio import AsyncPlaybackShortcut, is_async_class
+
+            if any(is_async_class(base) for base in base_classes):
+                shortcut = AsyncPlaybackShortcut
+        base_classes.insert(0, self._client_mixin(shortcut))
+
+    def _client_mixin(self, shortcut: type) -> type:
+        """The class put first among the bases of each client class the
+        session makes: it brings the client under this pill as it is made,
+        and lets calls this pill answers skip building their requests
+        (see :mod:`placebo_unittest.shortcut`)."""
+        known = self._mixins.get(shortcut)
+        if known is not None:
+            return known
+        pill = weakref.ref(self)
+        made: list[type] = []
+
+        def __init__(client: Any, *args: Any, **kwargs: Any) -> None:
+            super(made[0], client).__init__(*args, **kwargs)  # type: ignore[arg-type]  # mypy: a dynamic class
+            owner = pill()
+            if owner is not None:
+                owner.add_client(client)
+
+        made.append(type("PlaceboClientMixin", (shortcut,), {"__init__": __init__}))
+        self._mixins[shortcut] = made[0]
+        return made[0]
 
     def add_client(self, client: Any) -> None:
         """Bring ``client`` (a botocore or aiobotocore client) under this pill;
@@ -412,6 +431,8 @@ class Pill:
         context[self._params_key] = copy_params(params)
         mode = self._mode
         core = self._core
+        if mode is Mode.PLAYBACK and self._reads_own_files() and not context.get("is_presign_request"):
+            context[ANSWERED] = True  # answered here, or an error: botocore needn't build the request
         if (
             (mode is Mode.RECORD and self._filter.wants(model))
             or (mode is Mode.PLAYBACK and core.match is not Match.ORDER)

@@ -42,6 +42,7 @@ import json
 import pickle
 import re
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from botocore.response import StreamingBody
@@ -49,6 +50,7 @@ from botocore.response import StreamingBody
 from . import fresh
 from .checks import (
     Invalid,
+    bytes_of,
     check_data,
     check_document,
     check_section,
@@ -61,6 +63,7 @@ from .codec import (
     DATETIME_FIELDS,
     FORMAT_VERSION,
     SECTION,
+    TAGGED,
     Decoder,
     Path,
     apply_entry,
@@ -99,12 +102,14 @@ class Recording:
     "fingerprints": [<digests of the real ids>]}``.
     """
 
-    __slots__ = ("status_code", "tree", "types", "request", "accounts")
+    __slots__ = ("status_code", "tree", "types", "tagged", "request", "accounts")
 
-    def __init__(self, status_code: int, tree: Any, types: list[list[Any]]):
+    def __init__(self, status_code: int, tree: Any, types: list[list[Any]], tagged: list[Path] | None = None):
         self.status_code = status_code
         self.tree = tree
         self.types = types
+        #: The paths in ``tree`` of its tagged values (``{"__class__": ...}``), in order.
+        self.tagged: list[Path] = [] if tagged is None else tagged
         self.request: Any = None
         self.accounts: dict[str, Any] | None = None
 
@@ -116,11 +121,13 @@ class Recording:
         if self.accounts:
             section["accounts"] = self.accounts
         section["types"] = self.types
+        if self.tagged:
+            section[TAGGED] = self.tagged
         return section
 
     def add(self, key: str, value: Any) -> None:
         """Encode ``value`` as the top-level member ``key`` of the response."""
-        self.tree[key] = _Encoder(self.types).encode(value, [key], None, None)
+        self.tree[key] = _Encoder(self.types, self.tagged).encode(value, [key], None, None)
 
 
 def encode(data: Any, status_code: int = 200) -> Recording:
@@ -129,15 +136,17 @@ def encode(data: Any, status_code: int = 200) -> Recording:
     still read them. Raises :class:`UnserializableValueError` naming the field
     of any value that can't be stored exactly."""
     types: list[list[Any]] = []
-    tree = _Encoder(types).encode(data, [], None, None)
-    return Recording(int(status_code), tree, types)
+    tagged: list[Path] = []
+    tree = _Encoder(types, tagged).encode(data, [], None, None)
+    return Recording(int(status_code), tree, types, tagged)
 
 
 class _Encoder:
-    __slots__ = ("types",)
+    __slots__ = ("types", "tagged")
 
-    def __init__(self, types: list[list[Any]]):
+    def __init__(self, types: list[list[Any]], tagged: list[Path]):
         self.types = types
+        self.tagged = tagged
 
     def encode(self, value: Any, path: Path, parent: Any, key: Any) -> Any:
         kind = type(value)
@@ -168,6 +177,7 @@ class _Encoder:
             body = value.read()
             if parent is not None:
                 parent[key] = StreamingBody(io.BytesIO(body), len(body))
+            self.tagged.append(list(path))
             return {
                 "__class__": "StreamingBody",
                 "__module__": _STREAMING_MODULE,
@@ -183,6 +193,7 @@ class _Encoder:
             self.types.append([list(path), "str", positions])
 
     def _datetime(self, value: _dt.datetime, path: Path) -> dict[str, Any]:
+        self.tagged.append(list(path))
         offset = value.utcoffset()
         if offset is None:
             self.types.append([list(path), "datetime", None])
@@ -227,27 +238,46 @@ def dumps(recording: Recording, record_format: str) -> bytes:
         if recording.request is not None or recording.accounts:
             section = recording.section()
             del section["types"]
+            section.pop(TAGGED, None)
             pickled[SECTION] = section
         return pickle.dumps(pickled, protocol=4)
+    section = recording.section()
+    tagged = section.pop(TAGGED, None)
     document = {
         "status_code": recording.status_code,
         "data": recording.tree,
-        SECTION: recording.section(),
+        SECTION: section,
     }
-    return (json.dumps(document, indent=4, ensure_ascii=True) + "\n").encode("ascii")
+    text = json.dumps(document, indent=4, ensure_ascii=True)
+    if tagged:
+        # The section ends the file and tagged ends the section: one path a line.
+        paths = ",\n".join("            " + json.dumps(path, ensure_ascii=True) for path in tagged)
+        text = f'{text.removesuffix(_SECTION_END)},\n        "{TAGGED}": [\n{paths}\n        ]{_SECTION_END}'
+    return (text + "\n").encode("ascii")
+
+
+_SECTION_END = "\n    }\n}"
+
+
+#: A JSON file read by the fast path keeps its bytes for a second replay when
+#: it is smaller than this, or when it can't be read again.
+KEEP_BYTES_BELOW = 32 * 1024
 
 
 class Loaded:
     """A recording file read into memory and checked, ready to be turned into fresh responses."""
 
-    __slots__ = ("path", "extension", "raw", "status_code", "types", "legacy", "request", "accounts",
+    __slots__ = ("path", "extension", "raw", "again", "status_code", "types", "legacy", "request", "accounts",
                  "data_json", "decoder", "fast", "tree", "kept")
 
-    def __init__(self, path: str, extension: str, raw: bytes):
+    def __init__(self, path: str, extension: str, raw: bytes, again: Callable[[], bytes] | None = None):
         self.path = path
         self.extension = extension
-        #: The file's bytes, kept for a pickle file only (a JSON file keeps ``data_json``).
+        #: The file's bytes, kept for a pickle file and for a JSON file read by
+        #: the fast path until its second replay has a kept copy; a large one
+        #: is read ``again`` then instead, when that is given.
         self.raw = raw
+        self.again = again
         self.status_code = 200
         self.types: list[list[Any]] | None = None
         self.legacy = False
@@ -267,8 +297,13 @@ class Loaded:
         self.kept: fresh.Kept | None = None
 
 
-def loads(raw: bytes, path: str, extension: str) -> Loaded:
+def loads(raw: bytes, path: str, extension: str, again: Callable[[], bytes] | None = None) -> Loaded:
     """Check a recording file's bytes, all of them, and keep what every replay needs.
+
+    ``again``, when given, reads the file again: a large file's bytes are then
+    not kept for its second replay (most files are replayed once), which
+    spares the memory, and the time a process takes to fault in new memory
+    for each large file it reads.
 
     Everything :func:`materialize` will rely on is checked here, once: the
     encoding, the JSON, the ``status_code`` and ``data`` members, every tagged
@@ -276,7 +311,7 @@ def loads(raw: bytes, path: str, extension: str) -> Loaded:
     against the value it describes. Anything wrong raises
     :class:`CorruptRecordingError` naming the file and the problem.
     """
-    loaded = Loaded(path, extension, raw)
+    loaded = Loaded(path, extension, raw, again)
     try:
         if extension == "pickle":
             _load_pickle(loaded)
@@ -310,21 +345,21 @@ def _unpickle(raw: bytes) -> dict[str, Any]:
 
 
 def _load_json(loaded: Loaded) -> None:
-    text = text_of(loaded.raw)
+    raw = bytes_of(loaded.raw)
     try:
-        _load_fast(loaded, text)
+        _load_fast(loaded, raw)
         return
     except fresh.Unusual:
         loaded.request = loaded.accounts = loaded.types = None
         loaded.legacy = False
-    _load_checked(loaded, text)
+    _load_checked(loaded, text_of(raw))
 
 
-def _load_fast(loaded: Loaded, text: str) -> None:
+def _load_fast(loaded: Loaded, raw: bytes) -> None:
     """Read, check and decode the file in one pass, keeping its bytes for later
     replays; :class:`fresh.Unusual` sends it down the slow path."""
     try:
-        document = fresh.parse(text)
+        document = fresh.parse(raw)
     except (ValueError, RecursionError) as exc:
         raise fresh.Unusual from exc  # the slow path says exactly what is wrong
     entries = _read_document(loaded, document)
@@ -332,6 +367,8 @@ def _load_fast(loaded: Loaded, text: str) -> None:
         raise fresh.Unusual  # a literal datetime-shaped dict among the parameters
     loaded.tree = fresh.apply_entries(document["data"], entries)
     loaded.fast = True
+    if loaded.again is not None and len(raw) >= KEEP_BYTES_BELOW:
+        loaded.raw = b""  # read again for a second replay, if there is one
 
 
 def _read_document(loaded: Loaded, document: Any) -> list[list[Any]]:
@@ -449,11 +486,20 @@ def _fresh_tree(loaded: Loaded, output_shape: Any) -> Any:
             if tree is None and kept is not None:
                 tree = kept()
             elif tree is None:
-                tree = fresh.apply_entries(fresh.parse(text_of(loaded.raw))["data"], loaded.types or [])
-                kept = fresh.snapshot(tree, len(loaded.raw))
+                with _handover:  # another thread may be making the kept copy, or have made it
+                    raw, again, kept = loaded.raw, loaded.again, loaded.kept
                 if kept is not None:
+                    tree = kept()
+                else:
+                    if not raw and again is not None:
+                        raw = again()
+                    tree = fresh.apply_entries(fresh.parse(bytes_of(raw))["data"], loaded.types or [])
+                    kept = fresh.snapshot(tree, len(raw))
                     with _handover:
-                        loaded.kept, loaded.raw = kept, b""
+                        if kept is not None:
+                            loaded.kept, loaded.raw, loaded.again = kept, b"", None
+                        elif not loaded.raw:
+                            loaded.raw = raw  # no kept copy: every replay decodes these bytes
         if loaded.legacy and output_shape is not None:
             tree = _legacy(tree, output_shape)
     except (fresh.Unusual, Invalid, LookupError, TypeError, ValueError, AttributeError, OverflowError,

@@ -1,22 +1,17 @@
 """Sessions for tests: how they are made, the default session, waiter delays.
 
-Each test gets a boto3 Session of its own. Making one from scratch costs a
-fifth of a second, nearly all of it reading service models from disk and
-registering botocore's built-in event handlers, which are the same for every
-session. :func:`new_session` shares what never changes: one data loader
-(service models, endpoints and partitions, read once per process), and a
-prepared copy of the built-in handlers (each session gets its own copy, so a
-handler one test registers never reaches another). Credentials, config,
-clients and every handler added later stay the session's own.
-
-Making a client also builds a class with one method per operation (about
-600 for EC2), which costs more than the rest of the client. For sessions
-sharing the loader, those methods are built once per service and process,
-and each client still gets a class of its own, made through the session's
-own ``creating-client-class`` event from a copy of them: what one test's
-handlers add to its client class never reaches another test's. The shared
-methods hold nothing of any test: their documentation is generated through
-a private copy of botocore's built-in handlers.
+Each test gets a boto3 Session of its own. Making one from scratch, and a
+client from it, costs a fifth of a second, nearly all of it reading service
+models from disk and building, for every session and client again, what is
+the same for all of them. :func:`new_session` makes sessions that share what
+no test can change through boto3 (see :mod:`placebo_unittest.sharing`): one
+data loader (service models, endpoints and partitions, read once per
+process), botocore's built-in handlers, each service's model, client methods
+and retry rules. Credentials, config, clients, client classes and every
+handler added later stay the session's own, and each event emitter a copy of
+its own (copied on write: see :mod:`placebo_unittest.emitters`). A replaying
+session's clients also set up HTTP only if they send (see
+:mod:`placebo_unittest.lazyhttp`).
 
 The shared models are hundreds of thousands of Python objects, and each
 full pass of the cyclic garbage collector walks all of them again, several
@@ -30,26 +25,26 @@ from __future__ import annotations
 
 import asyncio as _asyncio
 import contextlib
-import copy
 import gc
 import os
 import sys
 import threading
 import time as _time
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import boto3
-import botocore.client
 import botocore.session
 import botocore.waiter
-from botocore import handlers
-from botocore.hooks import EventAliaser, HierarchicalEmitter
+from botocore.hooks import EventAliaser
 
 from .config import Mode, read_env
+from .emitters import SharedAliaser
 from .errors import AsyncSupportMissingError
+from .lazyhttp import defer
 from .models import loader
+from .sharing import builtin_events, share_client_parts
 
 __all__ = ["FAKE_CREDENTIALS", "new_session", "new_async_session", "botocore_session", "default_session",
            "no_waiter_delays"]
@@ -69,72 +64,29 @@ _HERMETIC_VARIABLES = {
 }
 
 
-_builtin_lock = threading.Lock()
-_builtin_handlers: dict[type[HierarchicalEmitter], HierarchicalEmitter] = {}
-
-
-def _builtin_events(kind: type[HierarchicalEmitter] = HierarchicalEmitter) -> HierarchicalEmitter:
-    """A new copy of an emitter of class ``kind`` holding botocore's built-in
-    handlers, registered once per process and class exactly as a botocore
-    Session registers them (aiobotocore's emitter swaps in its own async
-    versions of some as they are registered)."""
-    with _builtin_lock:
-        prepared = _builtin_handlers.get(kind)
-        if prepared is None:
-            prepared = kind()
-            events = EventAliaser(prepared)
-            for spec in handlers.BUILTIN_HANDLERS:
-                if len(spec) == 2:
-                    events.register(*spec)
-                elif spec[2] is handlers.REGISTER_FIRST:
-                    events.register_first(spec[0], spec[1])
-                elif spec[2] is handlers.REGISTER_LAST:
-                    events.register_last(spec[0], spec[1])
-            _builtin_handlers[kind] = prepared
-        return copy.copy(prepared)
-
-
-_methods_lock = threading.Lock()
-_methods: dict[tuple[str, int], tuple[Any, dict[str, Any]]] = {}
-_create_methods: Callable[[Any, Any], dict[str, Any]] | None = None
-
-
-def _share_client_methods() -> None:
-    """Build each service's client methods once for sessions that share the
-    loader (see the module's docstring); other sessions are left alone."""
-    global _create_methods
-    with _methods_lock:
-        if _create_methods is not None:
-            return
-        _create_methods = original = botocore.client.ClientCreator._create_methods
-
-    def create_methods(creator: Any, service_model: Any) -> dict[str, Any]:
-        if getattr(creator, "_loader", None) is not loader():
-            methods: dict[str, Any] = original(creator, service_model)
-            return methods
-        description = service_model._service_description  # the loader's dict: one per service and version
-        key = (service_model.service_name, id(description))
-        with _methods_lock:
-            known = _methods.get(key)
-        if known is None or known[0] is not description:
-            private = copy.copy(creator)
-            private._event_emitter = EventAliaser(_builtin_events())  # docs, not any test's handlers
-            known = (description, original(private, service_model))
-            with _methods_lock:
-                _methods[key] = known
-        return dict(known[1])
-
-    botocore.client.ClientCreator._create_methods = create_methods
-
-
-def botocore_session(session_vars: dict[str, Any] | None = None) -> botocore.session.Session:
+def botocore_session(session_vars: dict[str, Any] | None = None, replaying: bool = False,
+                     ) -> botocore.session.Session:
     """A new botocore session that shares the loader and starts from a copy
-    of the built-in handlers (see the module's docstring)."""
-    _share_client_methods()
-    core = botocore.session.Session(session_vars=session_vars, event_hooks=_builtin_events(),
+    of the built-in handlers (see the module's docstring). The clients of a
+    ``replaying`` one set up HTTP only if they send (see :mod:`placebo_unittest.lazyhttp`)."""
+    share_client_parts()
+    core = botocore.session.Session(session_vars=session_vars, event_hooks=builtin_events(),
                                     include_builtin_handlers=False)
+    _share_aliases(core, replaying)
     core.register_component("data_loader", loader())
     return core
+
+
+def _share_aliases(session: Any, replaying: bool = False) -> None:
+    """Give ``session`` (botocore's or aiobotocore's) an event aliaser whose
+    copies share one cache of aliased names (see :class:`~placebo_unittest.emitters.SharedAliaser`)."""
+    events = getattr(session, "_events", None)
+    if type(events) is EventAliaser and session.get_component("event_emitter") is events:
+        if replaying:
+            defer()
+        shared = SharedAliaser(events._emitter, defer_http=replaying)
+        session._events = shared
+        session._components.register_component("event_emitter", shared)
 
 
 _freeze_lock = threading.Lock()
@@ -164,7 +116,7 @@ def new_session(mode: Mode, region: str, profile: str | None = None) -> boto3.Se
     if mode is Mode.PLAYBACK:
         # No profile, no config or credentials files: AWS_PROFILE naming a
         # profile this machine lacks must not break replay.
-        core = botocore_session(_HERMETIC_VARIABLES)
+        core = botocore_session(_HERMETIC_VARIABLES, replaying=True)
         return boto3.Session(botocore_session=core, region_name=region, **FAKE_CREDENTIALS)
     return boto3.Session(botocore_session=botocore_session(), region_name=region, profile_name=profile)
 
@@ -185,13 +137,14 @@ def new_async_session(mode: Mode, region: str, profile: str | None = None) -> An
     except ImportError as exc:
         raise AsyncSupportMissingError() from exc
     _freeze_shared()
-    _share_client_methods()
-    events = _builtin_events(AioHierarchicalEmitter)
+    share_client_parts()
+    events = builtin_events(AioHierarchicalEmitter)
     if mode is Mode.PLAYBACK:
         session = AioSession(session_vars=_HERMETIC_VARIABLES, event_hooks=events, include_builtin_handlers=False)
         session.set_credentials(FAKE_CREDENTIALS["aws_access_key_id"], FAKE_CREDENTIALS["aws_secret_access_key"])
     else:
         session = AioSession(event_hooks=events, include_builtin_handlers=False, profile=profile)
+    _share_aliases(session)
     session.register_component("data_loader", loader())
     session.set_config_variable("region", region)
     return session

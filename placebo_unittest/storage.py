@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import functools
 import logging
 import os
 import stat
@@ -162,9 +163,22 @@ class RecordingStore:
         :class:`RecordingTooLargeError`; a bad one :class:`CorruptRecordingError`."""
         loaded = self._cache.get(path)
         if loaded is None:
-            loaded = loads(self._read(path), path, extension)
+            raw = self._read(path)
+            loaded = loads(raw, path, extension, functools.partial(self._read_again, path, len(raw)))
             self._cache[path] = loaded
         return loaded
+
+    def _read_again(self, path: str, size: int) -> bytes:
+        """The bytes of a recording read before, for its second replay: what
+        changed or went since is an error, as the first replay came from what was there."""
+        try:
+            raw = self._read(path)
+        except FileNotFoundError:
+            raw = None
+        if raw is None or len(raw) != size:
+            raise CorruptRecordingError(path, "it was removed or changed while the test replayed it: its first "
+                                        "replay came from what was there before")
+        return raw
 
     def _read(self, path: str) -> bytes:
         info = os.stat(path)

@@ -1,9 +1,11 @@
 """Tests share only what never changes: each still gets a session of its own.
 
-Sessions made for tests share botocore's data loader and start from a copy of
-its built-in event handlers (see placebo_unittest.session). These tests show
-that nothing a test does to its session, its clients or its credentials
-reaches the next test.
+Sessions made for tests share botocore's data loader, start from a copy of
+its built-in event handlers, and share each service's model, client methods
+and retry rules (see placebo_unittest.sharing); their emitters are copied on
+write (placebo_unittest.emitters), and replaying clients set up HTTP only if
+they send (placebo_unittest.lazyhttp). These tests show that nothing a test
+does to its session, its clients or its credentials reaches the next test.
 """
 import os
 import subprocess
@@ -120,6 +122,72 @@ def test_sessions_made_elsewhere_build_their_own_client_methods():
     theirs = boto3.Session(botocore_session=botocore.session.Session(), region_name="us-east-1",
                            **FAKE_CREDENTIALS).client("ec2")
     assert type(theirs).describe_addresses is not type(ours).describe_addresses
+
+
+def handlers_of(emitter, event):
+    """The handlers ``emitter`` (a client's or session's) calls for ``event``, in order."""
+    return list(emitter._emitter._handlers.prefix_search(event))
+
+
+def test_a_handler_registered_on_one_client_reaches_no_other_client_or_session():
+    session = new_session(Mode.PLAYBACK, "us-east-1")
+    first, second = session.client("ec2"), session.client("ec2")
+    other = new_session(Mode.PLAYBACK, "us-east-1").client("ec2")
+    before = handlers_of(second.meta.events, "before-call.ec2.DescribeAddresses")
+
+    def added(**kwargs):
+        return None
+
+    # Events whose nodes the built-in handlers' shared tree already has, and one it hasn't.
+    for event in ("before-call.ec2.DescribeAddresses", "before-call.ec2", "before-call", "placebo-new.ec2"):
+        first.meta.events.register(event, added)
+    first.meta.events.unregister("needs-retry.ec2", unique_id="retry-config-ec2")  # botocore's own
+    assert handlers_of(first.meta.events, "before-call.ec2.DescribeAddresses").count(added) == 3
+    assert handlers_of(first.meta.events, "needs-retry.ec2.DescribeAddresses") == []
+    for client in (second, other, session.client("ec2")):
+        assert handlers_of(client.meta.events, "before-call.ec2.DescribeAddresses") == before
+        assert handlers_of(client.meta.events, "placebo-new.ec2") == []
+        assert len(handlers_of(client.meta.events, "needs-retry.ec2.DescribeAddresses")) == 1
+    session.events.register("before-call.ec2.DescribeAddresses", added)
+    assert added in handlers_of(session.client("ec2").meta.events, "before-call.ec2.DescribeAddresses")
+    assert added not in handlers_of(other.meta.events, "before-call.ec2.DescribeAddresses")
+    assert added not in handlers_of(new_session(Mode.PLAYBACK, "us-east-1")._session._events,
+                                    "before-call.ec2.DescribeAddresses")
+
+
+def test_clients_share_the_service_model_but_not_their_settings():
+    first = new_session(Mode.PLAYBACK, "us-east-1").client("ec2", config=botocore.config.Config(
+        retries={"max_attempts": 7, "mode": "legacy"}))
+    second = new_session(Mode.PLAYBACK, "eu-west-1").client("ec2")
+    assert first.meta.service_model is second.meta.service_model
+    assert first.meta.region_name == "us-east-1" and second.meta.region_name == "eu-west-1"
+    assert first._PY_TO_OP_NAME == second._PY_TO_OP_NAME and first._PY_TO_OP_NAME is not second._PY_TO_OP_NAME
+    first._PY_TO_OP_NAME["spoiled_by_the_first"] = "Nothing"
+    assert "spoiled_by_the_first" not in new_session(Mode.PLAYBACK, "us-east-1").client("ec2")._PY_TO_OP_NAME
+    assert second.meta.config.retries != first.meta.config.retries
+    theirs = boto3.Session(region_name="us-east-1", **FAKE_CREDENTIALS).client("ec2")
+    assert theirs.meta.service_model is not first.meta.service_model
+
+
+def test_replaying_clients_set_up_http_only_if_they_send():
+    from botocore.httpsession import URLLib3Session
+
+    from placebo_unittest.lazyhttp import DeferredHttpSession
+    from placebo_unittest.session import botocore_session
+
+    replaying = new_session(Mode.PLAYBACK, "us-east-1").client("ec2")
+    recording = boto3.Session(botocore_session=botocore_session(), region_name="us-east-1",
+                              **FAKE_CREDENTIALS).client("ec2")  # what record mode makes
+    theirs = boto3.Session(region_name="us-east-1", **FAKE_CREDENTIALS).client("ec2")
+    deferred = replaying._endpoint.http_session
+    assert type(deferred) is DeferredHttpSession and deferred._real is None
+    assert type(recording._endpoint.http_session) is URLLib3Session
+    assert type(theirs._endpoint.http_session) is URLLib3Session
+    # Sent anyway (with no pill answering), it makes botocore's own session then.
+    with network_blocked(), pytest.raises(Exception, match=r"network access|Could not connect"):
+        replaying.describe_addresses()
+    assert type(deferred._real) is URLLib3Session
+    replaying.close()
 
 
 # Counts are compared with the interpreter's own at start, which isn't always 0

@@ -220,7 +220,11 @@ def test_json_file_layout_is_stable():
         "placebo_unittest": {"format": FORMAT_VERSION,
                              "types": [[["Blob"], "bytes", None], [["When"], "datetime", 19800]]},
     }
-    assert raw == (json.dumps(expected, indent=4, ensure_ascii=True) + "\n").encode("ascii")
+    # The section ends with the paths of the tagged values, one a line.
+    layout = json.dumps(expected, indent=4, ensure_ascii=True).removesuffix("\n    }\n}")
+    tagged = ',\n        "tagged": [\n            ["When"],\n            ["Body"]\n        ]\n    }\n}\n'
+    assert raw == (layout + tagged).encode("ascii")
+    assert json.loads(raw)["placebo_unittest"]["tagged"] == [["When"], ["Body"]]
     assert raw.isascii() and raw.endswith(b"}\n")
 
 
