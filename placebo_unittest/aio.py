@@ -263,7 +263,8 @@ class AsyncShell:
     async def after_call(self, http_response: Any, parsed: Any, model: Any, **kwargs: Any) -> None:
         """The Pill's recording step, given the streaming body's bytes; the
         caller gets a fresh body over them."""
-        recording = self.pill.mode is Mode.RECORD and not isinstance(http_response, FakeHttpResponse)
+        recording = ((self.pill.mode is Mode.RECORD or self.pill.records_missing)
+                     and not isinstance(http_response, FakeHttpResponse))
         member = _payload(model) if recording else None
         live = parsed.get(member) if member is not None and isinstance(parsed, dict) else None
         if live is None or type(live) is SyncStreamingBody or not hasattr(live, "read"):

@@ -36,6 +36,15 @@ class Mode(_Choice):
     PLAYBACK = "playback"
     ONCE = "once"
     LIVE = "live"
+    #: Replay the calls that have a recording; send the others and add their
+    #: recordings to the test's directory, leaving its files as they are.
+    RECORD_MISSING = "record-missing"
+
+    @classmethod
+    def _missing_(cls, value: object) -> Mode | None:
+        if isinstance(value, str) and "_" in value:  # record_missing, as in a Python name
+            return cls.__members__.get(value.strip().upper())
+        return None
 
 
 class RecordFormat(_Choice):

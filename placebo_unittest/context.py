@@ -138,13 +138,15 @@ class PlaceboContext:
             mode = Mode.PLAYBACK if has_recordings(self.directory) else Mode.RECORD
         self.mode = mode
         make = new_async_session if self.asynchronous else new_session
-        session = make(mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
+        # record-missing sends some calls: its session has the credentials recording has.
+        session_mode = Mode.RECORD if mode is Mode.RECORD_MISSING else mode
+        session = make(session_mode, self.region, self.profile if mode is not Mode.PLAYBACK else None)
         data_path = self.directory
         if mode is Mode.RECORD and self.clean_record:
             recover(self.directory)
             self._staging = staging_for(self.directory)
             data_path = self._staging
-        elif mode is Mode.RECORD:
+        elif mode in (Mode.RECORD, Mode.RECORD_MISSING):
             os.makedirs(data_path, exist_ok=True)  # as placebo's decorator does
         pill = attach(session, data_path, record_format=self.record_format,
                       on_exhausted=self.on_exhausted, legacy_types=self.legacy_types,
@@ -155,13 +157,15 @@ class PlaceboContext:
             pill.record()
         elif mode is Mode.PLAYBACK:
             pill.playback()
+        elif mode is Mode.RECORD_MISSING:
+            pill.record_missing()
         self.session, self.pill = session, pill
         exit_stack = contextlib.ExitStack()
         if self.patch_default_session and not self.asynchronous:
             exit_stack.enter_context(default_session(session))
         if mode is Mode.PLAYBACK:
             exit_stack.enter_context(no_waiter_delays())
-        if mode in (Mode.RECORD, Mode.PLAYBACK):
+        if mode in (Mode.RECORD, Mode.PLAYBACK, Mode.RECORD_MISSING):
             exit_stack.enter_context(sealed(pill, self.foreign_clients))
         self._exit = exit_stack
         LOG.debug("%s: %s in %s", self.label, mode, data_path)
@@ -180,11 +184,12 @@ class PlaceboContext:
             return None
         unused: list[str] = []
         unused_files: list[str] = []
-        if self.mode is Mode.PLAYBACK:
+        if self.mode in (Mode.PLAYBACK, Mode.RECORD_MISSING):
             unused_files = pill.unused_recordings()
             unused = unused_files + pill.unused_responses()
         pill.stop()
         written = pill.recorded
+        added: list[str] = []
         drift: DirectoryDrift | None = None
         drift_error = ""
         if self._staging is not None and skipped:
@@ -192,10 +197,15 @@ class PlaceboContext:
             self._staging, written = None, []
         elif self._staging is not None:
             written, drift, drift_error = self._settle(passed, written)
+        elif self.mode is Mode.RECORD_MISSING and written:
+            if passed:
+                added = list(written)
+            else:
+                written = self._set_aside(written, skipped)
         run = self._account(pill, passed, skipped, written, unused_files, drift, drift_error)
         stats.totals.add(
             replayed=pill.replayed, recorded=len(pill.recorded), live=pill.live_calls,
-            written=written, unused=unused if passed else [], missing=pill.missing, run=run,
+            written=written, unused=unused if passed else [], missing=pill.missing, run=run, added=added,
         )
         if skipped or not passed or not unused or self.on_unused is OnUnused.IGNORE:
             return None
@@ -212,8 +222,8 @@ class PlaceboContext:
         """What the test did with the recordings of its directory (see :mod:`placebo_unittest.usage`)."""
         outcome = Outcome.SKIPPED if skipped else Outcome.PASSED if passed else Outcome.FAILED
         replayed: tuple[str, ...] = ()
-        if self.mode is Mode.PLAYBACK:
-            left = set(names(unused))
+        if self.mode in (Mode.PLAYBACK, Mode.RECORD_MISSING):
+            left = set(names(unused)) | set(names(written))
             replayed = tuple(name for name in _recording_names(self.directory) if name not in left)
         mode = self.mode.value if self.mode is not None else self.requested_mode.value
         return TestRun(self.directory, self.label, mode, outcome, replayed, names(written),
@@ -240,6 +250,25 @@ class PlaceboContext:
         replace_directory(staging, target)
         _remove(target + FAILED_SUFFIX)
         return [os.path.join(target, os.path.basename(p)) for p in written], drift, drift_error
+
+    def _set_aside(self, written: list[str], skipped: bool) -> list[str]:
+        """Take what ``record-missing`` added out of the test's directory when
+        the test failed (into ``<directory>.failed``) or was skipped (removed),
+        so that the directory holds what it held before. Returns what is left
+        of ``written``: nothing."""
+        failed = self.directory + FAILED_SUFFIX
+        if not skipped:
+            _remove(failed)
+            os.makedirs(failed)
+        for path in written:
+            if skipped:
+                _remove(path)
+            elif os.path.lexists(path):
+                os.replace(path, os.path.join(failed, os.path.basename(path)))
+        if not skipped:
+            LOG.warning("%s failed while recording what was missing; the %d new recording(s) are in %s and "
+                        "the test's recordings are as they were", self.label, len(written), failed)
+        return []
 
     def _drift(self, old: str, new: str) -> tuple[DirectoryDrift | None, str]:
         """How the recordings staged in ``new`` differ from those in ``old``,

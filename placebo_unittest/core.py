@@ -21,7 +21,7 @@ import logging
 import os
 import threading
 from collections.abc import Callable
-from typing import Any
+from typing import Any, Literal, overload
 
 from . import calls as _calls
 from . import replay
@@ -35,7 +35,7 @@ from .errors import (
     UnserializableValueError,
 )
 from .eventstreams import Capture, Recorder, event_stream, recorder_for, stream_member
-from .matching import IgnoreLike, compile_ignore
+from .matching import IgnoreLike, RequestMismatchError, compile_ignore
 from .naming import read_keys, recording_stem, service_key
 from .queue import ResponseQueue
 from .redaction import RedactSpec, redact_response, resolve_redactors
@@ -133,6 +133,9 @@ class CallCore:
         self.recorded: list[str] = []  # paths written
         self.replayed = 0
         self.live_calls = 0
+        #: Set in ``record-missing`` mode: :meth:`answer_if_recorded` answers
+        #: calls, and what :meth:`write` writes counts as served.
+        self.fill_missing = False
         self._open_streams: set[Recorder] = set()  # recorded streams not yet ended
         self._params_indexes: dict[tuple[str, str], replay.ParamsIndex] = {}
         self._routes: dict[Any, tuple[str | None, tuple[tuple[str, str], ...]]] = {}
@@ -201,6 +204,29 @@ class CallCore:
         self.replayed_from(model, params, path)
         return response
 
+    def answer_if_recorded(self, model: Any, live: Any, params: Any) -> tuple[int, Any] | None:
+        """:meth:`answer`, or None when the call has no recording (``record-missing``
+        mode), so that it is sent and recorded. Under ``match="params"`` a call
+        has none when its parameters match no unused recording (past the last,
+        ``on_exhausted`` decides); otherwise, when it is beyond the last number.
+        A call that has none is not counted as missing."""
+        store = self.store or self.attached()
+        service, stem = self.route(model)
+        operation = model.name
+        call = self.next_call(stem, operation)
+        if self.match is Match.PARAMS and live is not None:
+            chosen = self._by_params(store, stem, operation, call, live, missing_ok=True)
+            if chosen is None:
+                return None
+            path, file_format = chosen
+        elif call > store.count(stem, operation):
+            return None
+        else:
+            path, file_format = self.choose(stem, operation, call, live)
+        response = self.serve(path, file_format, service, operation, model, live, call)
+        self.replayed_from(model, params, path)
+        return response
+
     def route(self, model: Any) -> tuple[str, str]:
         """``(service, stem)`` playback reads ``model``'s recordings under: the
         first of its names that has recordings, else its own name."""
@@ -245,8 +271,16 @@ class CallCore:
             self._missed(missing.path)
             raise
 
+    @overload
+    def _by_params(self, store: RecordingStore, stem: str, operation: str, call: int, live: Any,
+                   missing_ok: Literal[False] = False) -> tuple[str, str]: ...
+
+    @overload
+    def _by_params(self, store: RecordingStore, stem: str, operation: str, call: int, live: Any,
+                   missing_ok: bool) -> tuple[str, str] | None: ...
+
     def _by_params(self, store: RecordingStore, stem: str, operation: str, call: int,
-                   live: Any) -> tuple[str, str]:
+                   live: Any, missing_ok: bool = False) -> tuple[str, str] | None:
         with self._choose_lock:
             try:
                 index = self._params_indexes.get((stem, operation))
@@ -255,14 +289,23 @@ class CallCore:
                                                self.label, self.prefix)
                     self._params_indexes[(stem, operation)] = index
                 number, extension = index.choose(live, self.on_exhausted, call)
-            except RecordingNotFoundError as missing:
-                self._missed(missing.path)
+            except (RecordingNotFoundError, RequestMismatchError) as missing:
+                if missing_ok and not isinstance(missing, PickleNotAllowedError):
+                    return None
+                if isinstance(missing, RecordingNotFoundError):
+                    self._missed(missing.path)
                 raise
         return store.path(stem, operation, number, extension), extension
 
     def _missed(self, path: str) -> None:
         with self._lock:
             self.missing.append(path)
+
+    def unmiss(self, noted: int) -> None:
+        """Forget the paths added to :attr:`missing` since it held ``noted``
+        (calls ``record-missing`` records instead)."""
+        with self._lock:
+            del self.missing[noted:]
 
     def serve(self, path: str, file_format: str, service: str, operation: str, model: Any, live: Any,
               call: int) -> tuple[int, Any]:
@@ -399,4 +442,6 @@ class CallCore:
             path = store.save_as(os.fspath(where(service, operation)), payload)
         with self._lock:
             self.recorded.append(path)
+            if self.fill_missing:  # added to a replayed directory: not an unused recording
+                self.served.add(path)
         return path

@@ -2,7 +2,7 @@
 
 On a test method (or any function) it injects ``session=``; on a TestCase
 class it gives every test ``self.session`` and ``self.pill``. The mode comes
-from ``PLACEBO_MODE`` (``record``, ``playback``, ``once``, ``live``; default
+from ``PLACEBO_MODE`` (``record``, ``playback``, ``once``, ``live``, ``record-missing``; default
 playback), recordings live in ``<PLACEBO_DIR or ./placebo>/<Class>.<function>``
 (``<function>`` alone for a plain function), and like placebo's decorator it
 adds to existing recordings when recording and cycles through them on replay.

@@ -32,7 +32,7 @@ from . import calls as _calls
 from .calls import Call, copy_params
 from .config import Match, Mode, OnExhausted, RecordFormat, coerce, read_env
 from .core import CallCore, encode_response
-from .errors import ConfigurationError, InvalidResponseError
+from .errors import ConfigurationError, InvalidResponseError, RecordingNotFoundError
 from .eventstreams import stream_member
 from .filters import Names, RecordFilter
 from .matching import IgnoreLike
@@ -178,6 +178,7 @@ class Pill:
         self._pending_key = f"placebo_unittest.pending.{self._id}"
         self._params_key = f"placebo_unittest.params.{self._id}"
         self._stored_key = f"placebo_unittest.request.{self._id}"
+        self._fill_key = f"placebo_unittest.fill.{self._id}"
         self._mode: Mode | None = None
         self._session: Any = None
         self._data_path: str | None = None
@@ -374,6 +375,7 @@ class Pill:
         Called again while recording, it records what either call asked for,
         as placebo's does."""
         self._attached()
+        self._core.fill_missing = False
         if self._mode is Mode.RECORD:
             chosen = self._filter.add(services, operations)
         else:
@@ -387,9 +389,29 @@ class Pill:
         """Replay recordings from now on, each operation starting again at ``_1``."""
         self._attached()
         self._core.restart()
+        self._core.fill_missing = False
         self.events = ["before-call.*.*"]
         self._mode = Mode.PLAYBACK
         LOG.debug("playing back from %s", self._data_path)
+
+    def record_missing(self) -> None:
+        """Replay what has a recording and record what hasn't, from now on:
+        playback (:attr:`mode` is ``Mode.PLAYBACK``), except that a call with
+        no recording is sent and its response saved as the next number of its
+        operation, beside the files already there, which are left as they
+        are. Under ``match="params"`` a call has no recording when its
+        parameters match no unused one; otherwise when it is beyond the last
+        number. Every call is recorded, whatever :meth:`record` chose."""
+        self.playback()
+        self._core.fill_missing = True
+        self._filter.reset("*", "*")
+        self.events.append("after-call.*.*")
+        LOG.debug("recording what is missing in %s", self._data_path)
+
+    @property
+    def records_missing(self) -> bool:
+        """True in playback started by :meth:`record_missing`."""
+        return self._mode is Mode.PLAYBACK and self._core.fill_missing
 
     def resume(self, mode: str | Mode | None) -> None:
         """Go back to ``mode`` (as :attr:`mode` returned it) without restarting
@@ -431,11 +453,13 @@ class Pill:
         context[self._params_key] = copy_params(params)
         mode = self._mode
         core = self._core
-        if mode is Mode.PLAYBACK and self._reads_own_files() and not context.get("is_presign_request"):
+        filling = core.fill_missing  # a call may be sent: its request is built
+        if (mode is Mode.PLAYBACK and not filling and self._reads_own_files()
+                and not context.get("is_presign_request")):
             context[ANSWERED] = True  # answered here, or an error: botocore needn't build the request
         if (
             (mode is Mode.RECORD and self._filter.wants(model))
-            or (mode is Mode.PLAYBACK and core.match is not Match.ORDER)
+            or (mode is Mode.PLAYBACK and (core.match is not Match.ORDER or filling))
             or core.queued.expects_params
         ):
             # Now, before the upload reads any body: its digest is taken here.
@@ -454,10 +478,35 @@ class Pill:
                 return self._http_response(status, data), data
         if self._mode is not Mode.PLAYBACK:
             return None
+        if core.fill_missing:
+            return self._answer_or_send(model, live, params, context)
         if self._reads_own_files():  # Pill's own steps: the core takes them directly
             status, data = core.answer(model, live, params)
             return self._http_response(status, data), data
         return self._load_through_subclass(model, live, params)
+
+    def _answer_or_send(self, model: Any, live: Any, params: Any, context: Any) -> Any:
+        """In :meth:`record_missing`'s playback: the recorded answer, or None
+        (the call is sent) with the call marked to be recorded."""
+        core = self._core
+        if self._reads_own_files():
+            answer = core.answer_if_recorded(model, live, params)
+            if answer is not None:
+                status, data = answer
+                return self._http_response(status, data), data
+        else:
+            noted = len(core.missing)
+            try:
+                return self._load_through_subclass(model, live, params)
+            except RecordingNotFoundError:
+                core.unmiss(noted)  # it is recorded now, not missing
+        if context is None:  # botocore always gives one; without it the call can't be told apart
+            LOG.warning("%s.%s has no recording and no call context: it is sent, and not recorded",
+                        model.service_model.service_name, model.name)
+            return None
+        context[self._fill_key] = True
+        LOG.debug("%s.%s has no recording: sending it, to record it", model.service_model.service_name, model.name)
+        return None
 
     def _load_through_subclass(self, model: Any, live: Any, params: Any) -> Any:
         """Replay through the load_response or get_next_file_path a subclass
@@ -485,7 +534,8 @@ class Pill:
     def _after_call(self, http_response: Any, parsed: Any, model: Any, context: Any = None, **kwargs: Any) -> None:
         if isinstance(http_response, FakeHttpResponse):
             return  # a replayed response
-        if self._mode is not Mode.RECORD or context is None or not self._filter.wants(model):
+        filling = context is not None and context.get(self._fill_key) is True
+        if not filling and (self._mode is not Mode.RECORD or context is None or not self._filter.wants(model)):
             # went to AWS and is not being recorded
             self._core.went_live(model, context.get(self._params_key) if context else None)
             return

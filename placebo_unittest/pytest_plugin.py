@@ -4,7 +4,7 @@ pytest loads it by itself once placebo_unittest is installed (the ``pytest11``
 entry point). Until a test asks for one of its fixtures, carries its marker, or
 the run is given ``--placebo-mode``, it does nothing at all.
 
-``--placebo-mode=record|playback|once|live``
+``--placebo-mode=record|playback|once|live|record-missing``
     The mode of the run. It wins over ``$PLACEBO_MODE``, which it sets for the
     run (and puts back afterwards), so ``PlaceboTestCase`` tests collected by
     pytest, and pytest-xdist's workers, run in that mode too.
@@ -158,7 +158,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         type=_mode_argument,
         default=None,
         metavar="MODE",
-        help="record, playback, once or live: the mode of every placebo test of the run "
+        help="record, playback, once, live or record-missing: the mode of every placebo test of the run "
         "(wins over $PLACEBO_MODE; default $PLACEBO_MODE, else playback).",
     )
     group.addoption(
@@ -286,7 +286,7 @@ class _Run:
         totals = self.overall()
         if totals.tests:
             terminalreporter.write_line(totals.summary(self.tests_run))
-            for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
+            for title, paths in totals.listed():
                 for path in paths:
                     terminalreporter.write_line(f"  {title}: {path}")
             for line in drift_lines(self.report()):

@@ -2,17 +2,18 @@
 
 ::
 
-    python -m placebo_unittest [--record|--playback|--once|--live] [--moto] [--placebo-report FILE]
-                               [unittest arguments]
+    python -m placebo_unittest [--record|--playback|--once|--live|--record-missing] [--moto]
+                               [--placebo-report FILE] [unittest arguments]
 
 It sets ``PLACEBO_MODE`` for the run, hands the rest of the arguments to
 unittest's own command line (so ``discover -s tests``, test names, ``-v``,
 ``-k`` all work as with ``python -m unittest``) and ends with a summary of
 calls replayed, recorded and live, and of recordings written, unused and
-missing. ``--moto`` starts moto's server on 127.0.0.1 for the run and points
-boto3 at it with fake credentials, so recordings can be made with no AWS
-account (it needs ``pip install "moto[server]"``). When tests were recorded
-again, a few more lines say how many changed and what changed most.
+missing (and, with ``--record-missing``, the recordings it added).
+``--moto`` starts moto's server on 127.0.0.1 for the run and points boto3
+at it with fake credentials, so recordings can be made with no AWS account
+(it needs ``pip install "moto[server]"``). When tests were recorded again, a
+few more lines say how many changed and what changed most.
 ``--placebo-report FILE`` (or ``$PLACEBO_REPORT``) writes the run's report
 (:mod:`placebo_unittest.run_report`): which recordings each test replayed,
 wrote, left unused or missed, and the drift of those recorded again.
@@ -35,8 +36,8 @@ from .volatile import IgnoreRules
 __all__ = ["main"]
 
 USAGE = """\
-usage: python -m placebo_unittest [--record | --playback | --once | --live] [--moto]
-                                  [--placebo-report FILE] [unittest arguments ...]
+usage: python -m placebo_unittest [--record | --playback | --once | --live | --record-missing]
+                                  [--moto] [--placebo-report FILE] [unittest arguments ...]
 
 Runs unittest (as `python -m unittest` would) with PLACEBO_MODE set, then prints
 what placebo_unittest did. With no unittest arguments it discovers tests in the
@@ -46,6 +47,9 @@ current directory.
   --playback   replay recordings (the default unless PLACEBO_MODE says otherwise)
   --once       record tests that have no recordings yet, replay the rest
   --live       call AWS for real; nothing is recorded or replayed
+  --record-missing
+               replay the calls that have recordings, and send and record the
+               others, adding their files beside the test's old ones
   --moto       run moto's server on 127.0.0.1 for the run and send calls there
                (fake credentials; needs moto[server])
   --placebo-report FILE
@@ -162,7 +166,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         program = unittest.main(module=None, argv=["python -m placebo_unittest"] + arguments.rest, exit=False)
     totals = stats.totals
     sys.stderr.write(totals.summary(program.result.testsRun) + "\n")
-    for title, paths in (("unused", totals.unused), ("missing", totals.missing)):
+    for title, paths in totals.listed():
         for path in paths:
             sys.stderr.write(f"  {title}: {path}\n")
     report = RunReport.from_runs(totals.runs, by="unittest", base=base, started=started,

@@ -82,11 +82,12 @@ class _Seal:
 
     @property
     def playback(self) -> bool:
-        return self.pill.mode == "playback"
+        """Sealed: nothing is sent. ``record-missing`` sends what has no recording."""
+        return self.pill.mode == "playback" and not getattr(self.pill, "records_missing", False)
 
     @property
     def recording(self) -> bool:
-        return self.pill.mode == "record"
+        return self.pill.mode == "record" or getattr(self.pill, "records_missing", False)
 
     def take(self, client: Any, what: str) -> None:
         """Make sure ``client`` is under the pill, or refuse it."""
@@ -141,7 +142,7 @@ def _name(client: Any, operation_name: str) -> str:
 # -- what each patch decides, for botocore and aiobotocore alike ---------------------
 def _before_call(client: Any, operation_name: str) -> None:
     seal = _current()
-    if seal is not None and seal.playback:
+    if seal is not None and (seal.playback or getattr(seal.pill, "records_missing", False)):
         seal.take(client, "a call to " + _name(client, operation_name))
 
 

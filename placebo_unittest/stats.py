@@ -31,6 +31,7 @@ class Mark(NamedTuple):
     unused: int
     missing: int
     runs: int
+    added: int = 0
 
 
 @dataclass
@@ -43,11 +44,13 @@ class Totals:
     unused: list[str] = field(default_factory=list)
     missing: list[str] = field(default_factory=list)
     runs: list[TestRun] = field(default_factory=list)
+    #: Recordings ``record-missing`` added beside a test's recordings.
+    added: list[str] = field(default_factory=list)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, *, replayed: int = 0, recorded: int = 0, live: int = 0,
             written: Sequence[str] = (), unused: Sequence[str] = (),
-            missing: Sequence[str] = (), run: TestRun | None = None) -> None:
+            missing: Sequence[str] = (), run: TestRun | None = None, added: Sequence[str] = ()) -> None:
         with self._lock:
             self.tests += 1
             self.replayed += replayed
@@ -56,6 +59,7 @@ class Totals:
             self.written.extend(written)
             self.unused.extend(unused)
             self.missing.extend(missing)
+            self.added.extend(added)
             if run is not None:
                 self.runs.append(run)
 
@@ -63,15 +67,19 @@ class Totals:
         return (
             f"placebo_unittest: {tests_run} tests run; calls replayed {self.replayed}, recorded {self.recorded}, "
             f"live {self.live}; recordings written {len(self.written)}, unused {len(self.unused)}, "
-            f"missing {len(self.missing)}"
+            f"missing {len(self.missing)}" + (f", added to recorded tests {len(self.added)}" if self.added else "")
         )
+
+    def listed(self) -> list[tuple[str, list[str]]]:
+        """The recordings a summary lists under each title: added, unused, missing."""
+        return [("added", self.added), ("unused", self.unused), ("missing", self.missing)]
 
     # -- parts and sums --------------------------------------------------------------
     def mark(self) -> Mark:
         """How far these totals have grown now."""
         with self._lock:
             return Mark(self.tests, self.replayed, self.recorded, self.live, len(self.written),
-                        len(self.unused), len(self.missing), len(self.runs))
+                        len(self.unused), len(self.missing), len(self.runs), len(self.added))
 
     def since(self, mark: Mark) -> Totals:
         """What was added since ``mark`` was taken (of these totals)."""
@@ -80,7 +88,8 @@ class Totals:
                 tests=self.tests - mark.tests, replayed=self.replayed - mark.replayed,
                 recorded=self.recorded - mark.recorded, live=self.live - mark.live,
                 written=self.written[mark.written:], unused=self.unused[mark.unused:],
-                missing=self.missing[mark.missing:], runs=self.runs[mark.runs:])
+                missing=self.missing[mark.missing:], runs=self.runs[mark.runs:],
+                added=self.added[mark.added:])
 
     def merged(self, other: Totals) -> Totals:
         """These totals and ``other``'s, added up, as new totals."""
@@ -88,13 +97,14 @@ class Totals:
             tests=self.tests + other.tests, replayed=self.replayed + other.replayed,
             recorded=self.recorded + other.recorded, live=self.live + other.live,
             written=self.written + other.written, unused=self.unused + other.unused,
-            missing=self.missing + other.missing, runs=self.runs + other.runs)
+            missing=self.missing + other.missing, runs=self.runs + other.runs,
+            added=self.added + other.added)
 
     def to_wire(self) -> dict[str, Any]:
         """Plain data that execnet can carry to pytest-xdist's controller."""
         return {"tests": self.tests, "replayed": self.replayed, "recorded": self.recorded, "live": self.live,
                 "written": list(self.written), "unused": list(self.unused), "missing": list(self.missing),
-                "runs": [run.to_wire() for run in self.runs]}
+                "runs": [run.to_wire() for run in self.runs], "added": list(self.added)}
 
     @classmethod
     def from_wire(cls, data: Mapping[str, Any]) -> Totals:
@@ -105,7 +115,8 @@ class Totals:
             written=[str(p) for p in data.get("written", ())],
             unused=[str(p) for p in data.get("unused", ())],
             missing=[str(p) for p in data.get("missing", ())],
-            runs=[TestRun.from_wire(run) for run in data.get("runs", ())])
+            runs=[TestRun.from_wire(run) for run in data.get("runs", ())],
+            added=[str(p) for p in data.get("added", ())])
 
 
 totals = Totals()

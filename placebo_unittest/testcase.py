@@ -39,8 +39,8 @@ class PlaceboMixin:
     Class attributes (all optional) override the environment:
 
     ``placebo_mode``
-        ``"playback"``, ``"record"``, ``"once"`` or ``"live"``; default
-        ``$PLACEBO_MODE``, else ``"playback"``.
+        ``"playback"``, ``"record"``, ``"once"``, ``"live"`` or
+        ``"record-missing"``; default ``$PLACEBO_MODE``, else ``"playback"``.
     ``placebo_dir``
         Where test directories live; default ``$PLACEBO_DIR``, else a
         ``placebo`` folder beside the test module's file.

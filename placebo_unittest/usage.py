@@ -49,7 +49,7 @@ class TestRun:
     """One finished test context.
 
     ``directory`` is the test's directory (absolute); ``label`` the test's id;
-    ``mode`` the mode it ran in (``record``, ``playback`` or ``live``).
+    ``mode`` the mode it ran in (``record``, ``playback``, ``record-missing`` or ``live``).
     ``replayed``, ``recorded``, ``unused`` and ``missing`` are file names in
     that directory: ``unused`` only for a test that passed in playback.
     ``drift`` is what recording the test again changed, and ``drift_error``

@@ -253,3 +253,33 @@ def test_check_settings_applies_to_async_classes(tmp_path):
             placebo_match = "sometimes"
     with mock.patch.dict(os.environ, PLACEBO_MODE="playback"):
         assert report(run(queues_class(tmp_path, calls=0, placebo_on_unused="ignore"))) == ""
+
+
+@pytest.mark.recording
+def test_record_missing_adds_an_async_call_and_its_body_beside_the_old_files(tmp_path, moto):
+    calls = {"read": False}
+
+    class Objects(AsyncPlaceboTestCase):
+        placebo_dir = str(tmp_path)
+
+        async def test_it(self):
+            s3 = await self.client("s3")
+            await s3.create_bucket(Bucket="async-missing")
+            await s3.put_object(Bucket="async-missing", Key="k", Body=b"kept")
+            if calls["read"]:  # the call added later: a streaming body, through the async shell
+                got = await s3.get_object(Bucket="async-missing", Key="k")
+                self.assertIs(type(got["Body"]), AsyncBody)
+                self.assertEqual(await got["Body"].read(), b"kept")
+
+    directory = tmp_path / "Objects.test_it"
+    with environment(tmp_path, **moto_env(moto, PLACEBO_MODE="record")):
+        assert_passed(run(Objects), 1)
+    old = {name: (directory / name).read_bytes() for name in listing(directory)}
+    assert sorted(old) == ["s3.CreateBucket_1.json", "s3.PutObject_1.json"]
+    calls["read"] = True
+    with environment(tmp_path, **moto_env(moto, PLACEBO_MODE="record-missing")):
+        assert_passed(run(Objects), 1)
+    assert listing(directory) == ["s3.CreateBucket_1.json", "s3.GetObject_1.json", "s3.PutObject_1.json"]
+    assert {name: (directory / name).read_bytes() for name in old} == old
+    with environment(tmp_path), network_blocked():
+        assert_passed(run(Objects), 1)

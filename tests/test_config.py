@@ -70,7 +70,7 @@ def test_a_wrong_mode_names_the_variable_and_the_valid_values(value):
     for valid in ("'record'", "'playback'", "'once'", "'live'"):
         assert valid in message
     assert error.name == "PLACEBO_MODE" and error.value == value
-    assert error.valid == ("record", "playback", "once", "live")
+    assert error.valid == ("record", "playback", "once", "live", "record-missing")
     assert isinstance(error, ValueError) and isinstance(error, PlaceboError)
     assert not isinstance(error, UnknownFormatError)
 

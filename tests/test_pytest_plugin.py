@@ -312,7 +312,7 @@ def test_an_invalid_mode_is_a_usage_error(sample, monkeypatch, value):
     sample.makepyfile(test_mode=MODE_PROBE)
     result = replay(sample, monkeypatch, "--placebo-mode=" + value, mode=None)
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    assert ("argument --placebo-mode: must be one of 'record', 'playback', 'once', 'live', "
+    assert ("argument --placebo-mode: must be one of 'record', 'playback', 'once', 'live', 'record-missing', "
             f"not {value!r}") in result.stderr.str()
     assert "passed" not in result.stdout.str()
 

@@ -19,7 +19,7 @@ from testcase_helpers import CALLER, REPO, VALID_MODES, listing, repo_untouched,
 SUMMARY = re.compile(
     r"^placebo_unittest: (?P<tests>\d+) tests run; calls replayed (?P<replayed>\d+), "
     r"recorded (?P<recorded>\d+), live (?P<live>\d+); recordings written (?P<written>\d+), "
-    r"unused (?P<unused>\d+), missing (?P<missing>\d+)$", re.MULTILINE)
+    r"unused (?P<unused>\d+), missing (?P<missing>\d+)(?:, added to recorded tests (?P<added>\d+))?$", re.MULTILINE)
 
 #: Runs ``python -m placebo_unittest`` with every outgoing connection refused.
 NETWORK_CUT = """
@@ -77,7 +77,7 @@ def placebo_unittest(tmp_path, *args, cwd, network=False, **env):
     if not network:
         assert "NETWORK ATTEMPT" not in done.stderr, done.stderr
     match = SUMMARY.search(done.stderr)
-    numbers = {k: int(v) for k, v in match.groupdict().items()} if match else None
+    numbers = {k: int(v) for k, v in match.groupdict().items() if v is not None} if match else None
     return done.returncode, done.stdout, done.stderr, numbers
 
 
