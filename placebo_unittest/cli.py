@@ -249,8 +249,9 @@ def check_command(paths: tuple[str, ...], skipped: tuple[str, ...], redactor_spe
     corrupt  a file that can't be read (truncated, not JSON, not a recording)
     pickle   a .pickle file (a JSON pill never reads it; loading one can run code)
     gap      numbers skipped (_1, _3 without _2): files after a gap never replay
-    secret   a value redaction would replace: a secret the model marks, a
-             credential member, an access key id (AKIA..., ASIA...)
+    secret   a value recording's redaction would replace: a secret the model
+             marks, a credential (so a fresh recording passes); add
+             --redactor access_key_ids or credential_fields to look further
     personal content or personal data the model marks (a payload, a user's
              email), only where the personal_data redactor is configured, as
              for recording: PLACEBO_REDACT=personal_data, or --redactor
@@ -358,9 +359,10 @@ def redact_command(paths: tuple[str, ...], redactor_specs: tuple[str, ...], no_d
 
     Each JSON recording's response and stored request pass through the
     redactors as a Pill's do while recording: by default the built-in ones
-    (sensitive_members and credentials), then access_key_ids (AKIA... and
-    ASIA... ids) and credential_fields (members named like a password, a
-    secret key or a session token), then any --redactor. A file is rewritten
+    (sensitive_members and credentials, plus what $PLACEBO_REDACT adds), then
+    any --redactor, such as access_key_ids (AKIA... and ASIA... ids) or
+    credential_fields (members named like a password, a secret key or a
+    session token). A file is rewritten
     atomically, and only if a value changed: running it twice changes nothing
     the second time. Files keep their form (placebo's and cloud-custodian's
     stay theirs). Pickle files are skipped: convert them first.

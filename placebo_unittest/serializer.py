@@ -71,9 +71,13 @@ from .codec import (
     show_path,
 )
 from .errors import CorruptRecordingError, UnserializableValueError
-from .placebo_format import (  # placebo's public serializer names, for code that imports them
+from .placebo_format import (  # placebo's serializer names, for code (and placebo's tests) that import them
     UTC,
     Format,
+    _deserialize_json,  # noqa: F401 - private, but placebo's own tests import it
+    _deserialize_pickle,  # noqa: F401
+    _serialize_json,  # noqa: F401
+    _serialize_pickle,  # noqa: F401
     deserialize,
     get_deserializer,
     get_serializer,

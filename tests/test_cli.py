@@ -283,11 +283,13 @@ def test_check_reports_every_kind_of_problem(tmp_path):
     gap = line_for(first / "sqs.ListQueues_4.json", "gap")
     assert "skips 1 number (_3)" in gap and "sqs.ListQueues_4.json is never replayed" in gap
     secrets = line_for(secret, "secret")
-    for where in ("data['Credentials']['AccessKeyId'] (access_key_ids)",
-                  "data['Credentials']['SecretAccessKey'] (sensitive_members, credentials",
+    for where in ("data['Credentials']['SecretAccessKey'] (sensitive_members, credentials",
                   "data['Credentials']['SessionToken'] (credentials"):
         assert where in secrets
+    assert "AccessKeyId" not in secrets  # an identifier, not a secret: recording keeps it too
     assert SECRET_KEY not in done.stdout and TOKEN not in done.stdout and KEY_ID not in done.stdout
+    further = run(tmp_path, "check", "placebo", "--redactor", "access_key_ids").stdout
+    assert "data['Credentials']['AccessKeyId'] (access_key_ids)" in further and KEY_ID not in further
     assert "placebo-unittest redact" in secrets
     assert "Unknown key 'FormerlyKnownAs'" in line_for(stale, "stale")
     assert "Record the test again" in line_for(stale, "stale")
@@ -349,7 +351,12 @@ def test_a_wrong_placebo_redact_is_a_clear_error(tmp_path):
 
 # -- redact ---------------------------------------------------------------------------------
 
+#: The redactor of access key ids, which check and redact apply only when asked.
+KEY_IDS = ("--redactor", "access_key_ids")
+
+
 def test_redact_dry_run_then_redact_then_again(tmp_path):
+    # Access key ids too, which recording keeps unless asked: see KEY_IDS.
     _first, second = clean_project(tmp_path)
     path = write(second, "sts.AssumeRole_1.json", assume_role_response())
     secret_request = normalize({"Name": "db", "SecretString": "hunter2", "SecretBinary": b"\x00\x01"})
@@ -358,14 +365,14 @@ def test_redact_dry_run_then_redact_then_again(tmp_path):
                     request=secret_request)
     before = snapshot(tmp_path)
 
-    dry = run(tmp_path, "redact", "--dry-run", "placebo")
+    dry = run(tmp_path, "redact", "--dry-run", "placebo", *KEY_IDS)
     assert dry.returncode == 0, dry.stderr
     assert snapshot(tmp_path) == before
     assert f"would be redacted {os.path.relpath(path, str(tmp_path))}" in dry.stdout
     assert "placebo_unittest.request['SecretString']" in dry.stdout
     assert "2 files would be redacted, 4 unchanged; nothing was written (dry run)." in dry.stdout
 
-    done = run(tmp_path, "redact", "placebo")
+    done = run(tmp_path, "redact", "placebo", *KEY_IDS)
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1] == "2 files redacted, 4 unchanged."
     assert run(tmp_path, "check", "placebo").returncode == 0
@@ -377,10 +384,10 @@ def test_redact_dry_run_then_redact_then_again(tmp_path):
     assert stored["SecretBinary"] == normalize(b"REDACTED")
     after = snapshot(tmp_path)
 
-    again = run(tmp_path, "redact", "placebo")
+    again = run(tmp_path, "redact", "placebo", *KEY_IDS)
     assert again.returncode == 0 and again.stdout.strip() == "Nothing to redact: 6 files checked, none changed."
     assert snapshot(tmp_path) == after
-    status, report = run_json(tmp_path, "redact", "placebo")
+    status, report = run_json(tmp_path, "redact", "placebo", *KEY_IDS)
     assert status == 0 and report["counts"] == {"redacted": 0, "unchanged": 6, "skipped": 0, "failed": 0}
 
     # The redacted file replays, placeholders in place of the secrets, with their types.
@@ -675,6 +682,21 @@ def credentials_scenario(session, url):
 
 
 @pytest.mark.recording
+def test_a_fresh_recording_with_the_default_redactors_passes_check(tmp_path, moto):
+    # Recording's defaults and check's agree: what recording leaves, check doesn't flag.
+    directory = tmp_path / "placebo" / "DeployTest.test_keys"
+    live = record(directory, moto.url, credentials_scenario)
+    assert live["role"]["Credentials"]["AccessKeyId"].startswith("ASIA")
+    assert sorted(os.listdir(directory)) == ["iam.CreateAccessKey_1.json", "iam.CreateUser_1.json",
+                                             "sts.AssumeRole_1.json"]
+    status, report = run_json(tmp_path, "check", "placebo")
+    assert status == 0 and report["problems"] == [], report
+    text = (directory / "sts.AssumeRole_1.json").read_text()
+    assert live["role"]["Credentials"]["SecretAccessKey"] not in text
+    assert live["role"]["Credentials"]["SessionToken"] not in text
+
+
+@pytest.mark.recording
 def test_recorded_secrets_are_found_then_redacted(tmp_path, moto):
     directory = tmp_path / "placebo" / "DeployTest.test_keys"
     live = record(directory, moto.url, credentials_scenario, redact=False)
@@ -689,11 +711,11 @@ def test_recorded_secrets_are_found_then_redacted(tmp_path, moto):
     assert "data['Credentials']['SessionToken']" in flagged["sts.AssumeRole_1.json"]
     assert key_id not in json.dumps(report)
 
-    done = run(tmp_path, "redact", "placebo")
+    done = run(tmp_path, "redact", "placebo", *KEY_IDS)
     assert done.returncode == 0, done.stderr
     assert "2 files redacted, 1 unchanged." in done.stdout
     assert run(tmp_path, "check", "placebo").returncode == 0
-    assert run(tmp_path, "redact", "placebo").stdout.startswith("Nothing to redact")
+    assert run(tmp_path, "redact", "placebo", *KEY_IDS).stdout.startswith("Nothing to redact")
     for text in snapshot(directory).values():
         assert key_id.encode() not in text
         assert live["role"]["Credentials"]["SecretAccessKey"].encode() not in text

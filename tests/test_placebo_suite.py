@@ -234,6 +234,29 @@ def test_datetime_from_json():
     assert type(created) is datetime.datetime and created.utcoffset() == datetime.timedelta(0)
 
 
+def test_the_private_serializers_placebos_tests_import_round_trip():
+    from placebo_unittest.serializer import (
+        Format,
+        _deserialize_json,
+        _deserialize_pickle,
+        _serialize_json,
+        _serialize_pickle,
+        get_deserializer,
+        get_serializer,
+    )
+
+    text = io.StringIO()
+    _serialize_json(DATE_SAMPLE, text)
+    assert _deserialize_json(io.StringIO(text.getvalue())) == DATE_SAMPLE
+    data = io.BytesIO()
+    _serialize_pickle(DATE_SAMPLE, data)
+    data.seek(0)
+    assert _deserialize_pickle(data) == DATE_SAMPLE
+    assert (get_serializer(Format.JSON), get_deserializer(Format.JSON)) == (_serialize_json, _deserialize_json)
+    assert (get_serializer(Format.PICKLE), get_deserializer(Format.PICKLE)) == (_serialize_pickle,
+                                                                                _deserialize_pickle)
+
+
 # -- test_utils.py -----------------------------------------------------------------
 class TestUtils(unittest.TestCase):
     def setUp(self):
