@@ -28,8 +28,10 @@ setup(
     zip_safe=False,
     python_requires=">=3.10",
     install_requires=[
-        "boto3>=1.26",
-        "botocore>=1.29",
+        # The oldest releases the test suite runs on (the async extra's pin);
+        # older ones lack model details and internals the library reads.
+        "boto3>=1.40",
+        "botocore>=1.40",
         "parameterized>=0.9",
         "click>=8.1",
     ],

@@ -46,7 +46,7 @@ from .eventstreams import (
 )
 from .pill import FakeHttpResponse, Pill
 from .session import cover_async_waiters
-from .shortcut import marked, unsent_request
+from .shortcut import marked, resolved_endpoint, unsent_request
 
 try:
     from aiobotocore.client import AioBaseClient
@@ -88,9 +88,10 @@ class AsyncPlaybackShortcut:
     meta: Any
 
     async def _resolve_endpoint_ruleset(self, *args: Any, **kwargs: Any) -> Any:
+        original = super()._resolve_endpoint_ruleset  # type: ignore[misc]
         if marked(args, kwargs, "request_context", 2) is not None:
-            return (self.meta.endpoint_url, {}, {})
-        return await super()._resolve_endpoint_ruleset(*args, **kwargs)  # type: ignore[misc]
+            return resolved_endpoint(self, original)
+        return await original(*args, **kwargs)
 
     async def _convert_to_request_dict(self, *args: Any, **kwargs: Any) -> Any:
         context = marked(args, kwargs, "context", 3)

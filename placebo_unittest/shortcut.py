@@ -9,7 +9,7 @@ and the classes of its clients carry :class:`PlaybackShortcut`, which then
 skips both steps:
 
 - the endpoint is the client's endpoint URL, with no extra headers or
-  properties;
+  properties (as many values as the botocore release's method returns);
 - the request is a small dict of the shape botocore's ``prepare_request_dict``
   gives (``url_path``, ``query_string``, ``method``, ``headers``, ``body``,
   ``url``, ``context``), after the parameters are validated exactly as the
@@ -33,7 +33,7 @@ from botocore.exceptions import ParamValidationError
 from botocore.serialize import Serializer
 from botocore.validate import ParamValidationDecorator, ParamValidator
 
-__all__ = ["ANSWERED", "PlaybackShortcut", "marked", "unsent_request"]
+__all__ = ["ANSWERED", "PlaybackShortcut", "marked", "resolved_endpoint", "unsent_request"]
 
 #: The key a pill sets in a call's context when it will answer the call.
 ANSWERED = "placebo_unittest.answered"
@@ -90,15 +90,27 @@ def _validator(client: Any) -> Any:
     return ParamValidator()
 
 
+def resolved_endpoint(client: Any, original: Any) -> tuple[Any, ...]:
+    """What ``_resolve_endpoint_ruleset`` gives for a call answered without
+    being sent: the client's endpoint URL, no extra headers and, where
+    botocore's ``original`` method returns them (releases since 2023), no
+    endpoint properties."""
+    code = getattr(getattr(original, "__func__", original), "__code__", None)
+    if code is not None and "endpoint_properties" not in code.co_varnames:
+        return (client.meta.endpoint_url, {})
+    return (client.meta.endpoint_url, {}, {})
+
+
 class PlaybackShortcut:
     """Mixed into the class of each client a pill watches (see the module's docstring)."""
 
     meta: Any
 
     def _resolve_endpoint_ruleset(self, *args: Any, **kwargs: Any) -> Any:
+        original = super()._resolve_endpoint_ruleset  # type: ignore[misc]
         if marked(args, kwargs, "request_context", 2) is not None:
-            return (self.meta.endpoint_url, {}, {})
-        return super()._resolve_endpoint_ruleset(*args, **kwargs)  # type: ignore[misc]
+            return resolved_endpoint(self, original)
+        return original(*args, **kwargs)
 
     def _convert_to_request_dict(self, *args: Any, **kwargs: Any) -> Any:
         context = marked(args, kwargs, "context", 3)

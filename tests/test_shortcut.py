@@ -11,6 +11,7 @@ with no pill, build and sign every request as botocore does.
 """
 import asyncio
 
+import botocore.client
 import botocore.session
 import pytest
 from botocore.config import Config
@@ -19,7 +20,7 @@ from botocore.stub import Stubber
 
 import placebo_unittest
 from placebo_unittest import RequestMismatchError
-from placebo_unittest.shortcut import ANSWERED, PlaybackShortcut
+from placebo_unittest.shortcut import ANSWERED, PlaybackShortcut, resolved_endpoint
 
 from conftest import make_session, network_blocked
 from recording_helpers import DEAD_ENDPOINT
@@ -241,3 +242,17 @@ def test_async_clients_skip_the_request_and_still_validate(tmp_path, no_network_
     assert answer["Addresses"] == ADDRESSES["Addresses"] and count == 0
     live = make_session().client("ec2", endpoint_url=DEAD_ENDPOINT)
     assert error == live_error(lambda: live.describe_addresses(PublicIps="192.0.2.1"))
+
+
+def test_the_skipped_endpoint_has_the_shape_of_the_releases_own():
+    # botocore returns (url, headers, properties) since 2023, (url, headers) before.
+    client = make_session().client("sqs", endpoint_url=DEAD_ENDPOINT)
+
+    def older(self, operation_model, params, request_context):
+        endpoint_url, additional_headers = self.meta.endpoint_url, {}
+        return endpoint_url, additional_headers
+
+    assert resolved_endpoint(client, older) == (DEAD_ENDPOINT, {})
+    ours = resolved_endpoint(client, botocore.client.BaseClient._resolve_endpoint_ruleset)
+    assert ours == (DEAD_ENDPOINT, {}, {})
+
