@@ -28,7 +28,6 @@ import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
-from botocore.exceptions import EventStreamError
 from botocore.response import StreamingBody as SyncStreamingBody
 
 from .config import Mode
@@ -38,7 +37,6 @@ from .eventstreams import (
     Event,
     Recorder,
     StreamEnd,
-    event_for_error,
     protocol_of,
     replayed_events,
     stream_frames,
@@ -215,11 +213,8 @@ class AsyncRecordingEventStream(Recorder, AioEventStream):  # type: ignore[misc]
             except StopAsyncIteration:
                 self._end(StreamEnd.COMPLETE)
                 return
-            except EventStreamError as error:
-                self._end(StreamEnd.ERROR, error, event_for_error(self._operation_model, error))
-                raise
             except Exception as error:  # noted in the capture, raised as it was
-                self._end(StreamEnd.BROKEN, error)
+                self._failed(error)
                 raise
             self._keep(event)
             yield event

@@ -194,14 +194,8 @@ class CallCore:
 
         ``live`` is the call's parameters in stored form (or None), ``params``
         as the caller passed them, for :attr:`calls`."""
-        if self.store is None:
-            self.attached()  # raises, before the call is counted
-        service, stem = self.route(model)
-        operation = model.name
-        call = self.next_call(stem, operation)
-        path, file_format = self.choose(stem, operation, call, live)
-        response = self.serve(path, file_format, service, operation, model, live, call)
-        self.replayed_from(model, params, path)
+        response = self._answer(model, live, params, missing_ok=False)
+        assert response is not None  # without missing_ok, a call with no recording raises
         return response
 
     def answer_if_recorded(self, model: Any, live: Any, params: Any) -> tuple[int, Any] | None:
@@ -210,19 +204,23 @@ class CallCore:
         has none when its parameters match no unused recording (past the last,
         ``on_exhausted`` decides); otherwise, when it is beyond the last number.
         A call that has none is not counted as missing."""
-        store = self.store or self.attached()
+        return self._answer(model, live, params, missing_ok=True)
+
+    def _answer(self, model: Any, live: Any, params: Any, missing_ok: bool) -> tuple[int, Any] | None:
+        store = self.store or self.attached()  # raises, before the call is counted
         service, stem = self.route(model)
         operation = model.name
         call = self.next_call(stem, operation)
-        if self.match is Match.PARAMS and live is not None:
+        chosen: tuple[str, str] | None
+        if missing_ok and self.match is Match.PARAMS and live is not None:
             chosen = self._by_params(store, stem, operation, call, live, missing_ok=True)
-            if chosen is None:
-                return None
-            path, file_format = chosen
-        elif call > store.count(stem, operation):
-            return None
+        elif missing_ok and call > store.count(stem, operation):
+            chosen = None
         else:
-            path, file_format = self.choose(stem, operation, call, live)
+            chosen = self.choose(stem, operation, call, live)
+        if chosen is None:
+            return None
+        path, file_format = chosen
         response = self.serve(path, file_format, service, operation, model, live, call)
         self.replayed_from(model, params, path)
         return response

@@ -489,6 +489,14 @@ class Recorder:
                 # A copy, so that a reader changing the dict it was given changes nothing here.
                 self._events.append(copy.deepcopy(event))
 
+    def _failed(self, error: Exception) -> None:
+        """End the capture with the error reading the live stream raised: a
+        modeled exception event (kept as the last event), or a broken stream."""
+        if isinstance(error, EventStreamError):
+            self._end(StreamEnd.ERROR, error, event_for_error(self._operation_model, error))
+        else:
+            self._end(StreamEnd.BROKEN, error)
+
     def _end(self, end: StreamEnd, exception: BaseException | None = None, last: Event | None = None) -> Capture:
         with self._lock:
             if self._capture is not None:
@@ -518,11 +526,8 @@ class RecordingEventStream(Recorder, EventStream):  # type: ignore[misc]  # boto
             except StopIteration:
                 self._end(StreamEnd.COMPLETE)
                 return
-            except EventStreamError as error:
-                self._end(StreamEnd.ERROR, error, event_for_error(self._operation_model, error))
-                raise
             except Exception as error:  # noted in the capture, raised as it was
-                self._end(StreamEnd.BROKEN, error)
+                self._failed(error)
                 raise
             self._keep(event)
             yield event
