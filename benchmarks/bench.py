@@ -38,7 +38,10 @@ The sections
    in one event loop): async replay per call beside sync replay, whose
    ratio is the async target. In the first-replay groups, with msgspec (the
    ``fast`` extra) installed, one more row reads the files with the json
-   module only, as placebo_unittest does without the extra.
+   module only, as placebo_unittest does without the extra, and another,
+   the floor, only reads each file and parses it with msgspec: no tag
+   made a datetime, nothing checked, no client. A first replay of any engine
+   does at least that much.
 2. setup: what a test pays to get one EC2 client, set-up and tear-down
    included: a generated module of trivial tests run by unittest, total time
    over the number of tests. ``PlaceboTestCase`` (``self.client("ec2")``),
@@ -119,6 +122,7 @@ ENGINES = {
     "playback": {"placebo_unittest": "placebo_unittest attach(match=order)",
                  "placebo_unittest_async": "placebo_unittest, aiobotocore client",
                  "placebo_unittest_json": "placebo_unittest, json module only",
+                 "parse_floor": "floor: read + msgspec parse, nothing else",
                  "placebo": "placebo 0.10.0 attach",
                  "stubber": "Stubber: add_response + call",
                  "stubber_preloaded": "Stubber: call, responses added before"},
@@ -300,8 +304,9 @@ def summarize(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 #: The async row runs where aiobotocore (placebo_unittest's async extra) is installed.
 ASYNC_ENGINES = ("placebo_unittest_async",) if importlib.util.find_spec("aiobotocore") else ()
-#: Where msgspec (the fast extra) is installed, first replays are also timed without it.
-JSON_ENGINES = ("placebo_unittest_json",) if importlib.util.find_spec("msgspec") else ()
+#: Where msgspec (the fast extra) is installed, first replays are also timed
+#: without it, and beside the least any reading of the file costs: msgspec's parse.
+JSON_ENGINES = ("placebo_unittest_json", "parse_floor") if importlib.util.find_spec("msgspec") else ()
 
 PLAYBACK_GROUPS = {  # group: (response, files, engines)
     "small": ("small", "one", ("placebo_unittest", *ASYNC_ENGINES, "placebo", "stubber", "stubber_preloaded")),

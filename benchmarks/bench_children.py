@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gc
 import importlib
 import os
 import shutil
@@ -101,6 +102,9 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
 
     ``placebo_unittest_async`` replays placebo_unittest's file for an
     aiobotocore client, every call awaited in one event loop.
+
+    ``parse_floor`` (first replays only) reads and parses the same files and
+    does nothing else (see :func:`_parse_floor`).
     """
     engine, calls, warmup = task["engine"], task["calls"], task["warmup"]
     copies = warmup + calls if task.get("files", "own") == "own" else 1
@@ -116,6 +120,8 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
             if not looks_right(last):
                 raise AssertionError(f"{engine} replayed a wrong {method} response")
             return {"seconds": elapsed / calls, "file_bytes": os.path.getsize(first)}
+        if engine == "parse_floor":
+            return _parse_floor(directory, operation, response, copies, calls, warmup)
         if engine == "stubber":
             return _stubber_each_call(method, response, calls, warmup, looks_right)
         if engine == "stubber_preloaded":
@@ -144,6 +150,41 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
     if not looks_right(last):
         raise AssertionError(f"{engine} replayed a wrong {method} response")
     return {"seconds": elapsed / calls, "file_bytes": file_bytes}
+
+
+def _parse_floor(directory: str, operation: str, response: dict[str, Any], copies: int, calls: int,
+                 warmup: int) -> dict[str, Any]:
+    """Read each of placebo_unittest's copies and parse it with msgspec, with
+    the garbage collector off, and nothing more: no tag turned into a
+    datetime, no check, no client. Every engine that replays a file reads and
+    parses all of it, so this is the least a first replay can cost here; the
+    previous result is dropped after the next is made, as the other engines'
+    responses are."""
+    import msgspec
+
+    first = _save("placebo_unittest", directory, operation, response)
+    paths = [first] + [first[:-len("_1.json")] + f"_{number}.json" for number in range(2, copies + 1)]
+    for path in paths[1:]:
+        shutil.copyfile(first, path)
+    decode = msgspec.json.Decoder().decode
+
+    def read(path: str) -> Any:
+        with open(path, "rb", buffering=0) as handle:
+            return decode(handle.read())
+
+    for path in paths[:warmup]:
+        last = read(path)
+    gc.disable()
+    try:
+        started = time.perf_counter()
+        for path in paths[warmup:warmup + calls]:
+            last = read(path)
+        elapsed = time.perf_counter() - started
+    finally:
+        gc.enable()
+    if "data" not in last:
+        raise AssertionError("the parse floor read a wrong file")
+    return {"seconds": elapsed / calls, "file_bytes": os.path.getsize(first)}
 
 
 async def _async_calls(directory: str, method: str, calls: int, warmup: int) -> tuple[float, Any]:

@@ -62,7 +62,7 @@ def test_the_quick_mode_reports_every_section_engine_and_target(tmp_path):
             if (section, name) == ("playback", "small"):
                 engines |= {"placebo_unittest_async"}  # async replay beside sync replay
             if "first replays" in name:
-                engines |= {"placebo_unittest_json"}  # without msgspec, the test extra's
+                engines |= {"placebo_unittest_json", "parse_floor"}  # without msgspec; the bare parse
             assert set(group["engines"]) == engines, (section, name)
             for engine, row in group["engines"].items():
                 assert row["median"] > 0, (section, name, engine)

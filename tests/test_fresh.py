@@ -3,13 +3,16 @@
 The round trips in test_serializer.py check that every copy is exact. Here:
 the fast and the checked path agree on every file, copies share nothing
 mutable, small and large trees are kept in their own ways, the garbage
-collector's pause always ends as it began, and what the fast path declines
-goes down the checked path with the same result.
+collector's pause always ends as it began (with the new tree moved to the
+oldest generation, unless the program froze objects itself), and what the
+fast path declines goes down the checked path with the same result.
 """
 import datetime as dt
 import functools
 import gc
 import json
+import subprocess
+import sys
 import threading
 
 import pytest
@@ -172,3 +175,64 @@ def test_overlapping_pauses_in_threads_leave_the_collector_on():
     for thread in threads:
         thread.join()
     assert gc.isenabled()
+
+
+# Run in a fresh interpreter: the collector's generations are the process's
+# own, and a test session made earlier in this worker may have frozen models.
+PROMOTION_PROBE = """
+import datetime as dt, gc, json, sys, weakref
+from placebo_unittest import fresh
+from placebo_unittest.serializer import dumps, encode
+
+stamp = dt.datetime(2024, 5, 6, tzinfo=dt.timezone.utc)
+raw = dumps(encode({"Items": [{"Id": f"item-{n}", "Tags": [{"Key": "k", "Value": str(n)}], "At": stamp}
+                              for n in range(3000)]}), "json")
+assert len(raw) >= fresh.PAUSE_FROM
+
+class Node:
+    pass
+
+frozen_by_program = sys.argv[1] == "frozen"
+held = [object()]  # a tracked container the program may freeze
+if frozen_by_program:
+    gc.freeze()
+# A cycle made before the replay and dropped: only the collector can free it.
+cycle = Node()
+cycle.me = cycle
+gone = weakref.ref(cycle)
+del cycle
+
+tree = fresh.parse(raw)
+print(json.dumps({
+    "enabled": gc.isenabled(),
+    "generation": [g for g in range(3) if any(o is tree["data"]["Items"] for o in gc.get_objects(g))],
+    "frozen": gc.get_freeze_count(),
+    "held_still_frozen": not any(o is held for o in gc.get_objects()),
+    "datetime": type(tree["data"]["Items"][0]["At"]).__name__,
+    "cycle_freed": (gc.collect(), gone() is None)[1],
+}))
+"""
+
+
+def _promotion(state):
+    done = subprocess.run([sys.executable, "-c", PROMOTION_PROBE, state], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout)
+
+
+def test_a_large_tree_leaves_the_pause_in_the_oldest_generation_with_nothing_frozen():
+    found = _promotion("plain")
+    # Not in the young generations, where collection after collection would scan it.
+    assert found["generation"] == [2]
+    assert found["frozen"] == 0 and found["enabled"] is True
+    assert found["datetime"] == "datetime"
+    assert found["cycle_freed"] is True  # moved to the oldest generation, still collected
+
+
+def test_objects_the_program_froze_stay_frozen():
+    found = _promotion("frozen")
+    assert found["held_still_frozen"] is True and found["frozen"] > 0
+    assert found["generation"] in ([0], [1])  # left to the young collections
+    assert found["enabled"] is True and found["datetime"] == "datetime"
+    assert found["cycle_freed"] is True
