@@ -122,7 +122,7 @@ ENGINES = {
     "playback": {"placebo_unittest": "placebo_unittest attach(match=order)",
                  "placebo_unittest_async": "placebo_unittest, aiobotocore client",
                  "placebo_unittest_json": "placebo_unittest, json module only",
-                 "parse_floor": "floor: read + msgspec parse, nothing else",
+                 "parse_floor": "floor: read + msgspec parse only",
                  "placebo": "placebo 0.10.0 attach",
                  "stubber": "Stubber: add_response + call",
                  "stubber_preloaded": "Stubber: call, responses added before"},
