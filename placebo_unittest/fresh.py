@@ -41,10 +41,11 @@ two splices of the collector's lists, whatever their length). Nothing is
 lost: the oldest generation is still collected, so a cycle among those
 objects is freed by the next full collection rather than a young one. This
 is skipped where objects are frozen already, since ``gc.unfreeze()`` would
-release them: the program's own, or the shared models that test sessions
-freeze (see :mod:`placebo_unittest.session`), whose young collections then
-scan the new tree once. It is skipped too on Python built without the GIL,
-where freezing visits every object.
+release them: the program's own, the shared models that test sessions
+freeze (see :mod:`placebo_unittest.session`), or those Python 3.12 freezes
+as it starts; the young collections then scan the new tree once. It is
+skipped too on Python built without the GIL, where freezing visits every
+object.
 """
 from __future__ import annotations
 
