@@ -304,15 +304,15 @@ def summarize(samples: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
 
 #: The async row runs where aiobotocore (placebo_unittest's async extra) is installed.
 ASYNC_ENGINES = ("placebo_unittest_async",) if importlib.util.find_spec("aiobotocore") else ()
-#: Where msgspec (the fast extra) is installed, first replays are also timed
-#: without it, and beside the least any reading of the file costs: msgspec's parse.
-JSON_ENGINES = ("placebo_unittest_json", "parse_floor") if importlib.util.find_spec("msgspec") else ()
+#: Rows that need msgspec (the fast extra): first replays timed without it,
+#: and the floor, the least any reading of the file costs (msgspec's parse).
+MSGSPEC_ENGINES = ("placebo_unittest_json", "parse_floor") if importlib.util.find_spec("msgspec") else ()
 
 PLAYBACK_GROUPS = {  # group: (response, files, engines)
     "small": ("small", "one", ("placebo_unittest", *ASYNC_ENGINES, "placebo", "stubber", "stubber_preloaded")),
     "large": ("large", "one", ("placebo_unittest", "placebo", "stubber", "stubber_preloaded")),
-    "small, first replays": ("small", "own", ("placebo_unittest", *JSON_ENGINES, "placebo")),
-    "large, first replays": ("large", "own", ("placebo_unittest", *JSON_ENGINES, "placebo")),
+    "small, first replays": ("small", "own", ("placebo_unittest", *MSGSPEC_ENGINES, "placebo")),
+    "large, first replays": ("large", "own", ("placebo_unittest", *MSGSPEC_ENGINES, "placebo")),
 }
 
 

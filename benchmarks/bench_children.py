@@ -76,6 +76,16 @@ def _save(engine: str, directory: str, operation: str, response: dict[str, Any])
     return os.path.join(directory, f"ec2.{operation}_1.json")
 
 
+def _saved_copies(engine: str, directory: str, operation: str, response: dict[str, Any], copies: int) -> list[str]:
+    """Save ``response`` as the engine's ``_1`` file and copy it to ``_2`` ..
+    ``_<copies>``; return the paths in order."""
+    first = _save(engine, directory, operation, response)
+    paths = [first] + [first[:-len("_1.json")] + f"_{number}.json" for number in range(2, copies + 1)]
+    for path in paths[1:]:
+        shutil.copyfile(first, path)
+    return paths
+
+
 # 1. Playback
 
 _RESPONSES: dict[str, tuple[str, str, Callable[[], dict[str, Any]], Callable[[dict[str, Any]], bool]]] = {
@@ -113,9 +123,7 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
     file_bytes = None
     with _scratch() as directory:
         if engine == "placebo_unittest_async":
-            first = _save(engine, directory, operation, response)
-            for number in range(2, copies + 1):
-                shutil.copyfile(first, first[:-len("_1.json")] + f"_{number}.json")
+            first = _saved_copies(engine, directory, operation, response, copies)[0]
             elapsed, last = asyncio.run(_async_calls(directory, method, calls, warmup))
             if not looks_right(last):
                 raise AssertionError(f"{engine} replayed a wrong {method} response")
@@ -133,10 +141,7 @@ def playback(task: dict[str, Any]) -> dict[str, Any]:
                 stubber.add_response(method, response)
             stubber.activate()
         else:
-            first = _save(engine, directory, operation, response)
-            file_bytes = os.path.getsize(first)
-            for number in range(2, copies + 1):
-                shutil.copyfile(first, first[:-len("_1.json")] + f"_{number}.json")
+            file_bytes = os.path.getsize(_saved_copies(engine, directory, operation, response, copies)[0])
             session = _session()  # a new pill, which sees the copies
             _attach(engine, session, directory).playback()
             client = session.client("ec2", endpoint_url=bench_data.DEAD_ENDPOINT)
@@ -162,10 +167,7 @@ def _parse_floor(directory: str, operation: str, response: dict[str, Any], copie
     responses are."""
     import msgspec
 
-    first = _save("placebo_unittest", directory, operation, response)
-    paths = [first] + [first[:-len("_1.json")] + f"_{number}.json" for number in range(2, copies + 1)]
-    for path in paths[1:]:
-        shutil.copyfile(first, path)
+    paths = _saved_copies("placebo_unittest", directory, operation, response, copies)
     decode = msgspec.json.Decoder().decode
 
     def read(path: str) -> Any:
@@ -184,7 +186,7 @@ def _parse_floor(directory: str, operation: str, response: dict[str, Any], copie
         gc.enable()
     if "data" not in last:
         raise AssertionError("the parse floor read a wrong file")
-    return {"seconds": elapsed / calls, "file_bytes": os.path.getsize(first)}
+    return {"seconds": elapsed / calls, "file_bytes": os.path.getsize(paths[0])}
 
 
 async def _async_calls(directory: str, method: str, calls: int, warmup: int) -> tuple[float, Any]:
